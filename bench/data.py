@@ -1,0 +1,164 @@
+"""Data containers passed between tasks, methods and the harness.
+
+The harness alone holds test targets: a method receives :class:`ArrayInputs` or
+:class:`ForecastInputs` for the test split, objects that contain no labels. For forecasting the
+test inputs end at the origin of the last window, so the final ``horizon`` rows of the series are
+never handed to a method at all.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+
+
+@dataclass
+class ArraySplit:
+    """A labelled split of sample-wise data (train or validation)."""
+
+    x: np.ndarray                 # (N, C, L) or (N, C, H, W)
+    y: np.ndarray                 # see ProblemType for the layout
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.x) != len(self.y):
+            raise DataError(f"inputs and labels differ in length ({len(self.x)} vs {len(self.y)})",
+                            "every sample needs exactly one label")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @property
+    def inputs(self) -> "ArrayInputs":
+        return ArrayInputs(self.x)
+
+
+@dataclass
+class ArrayInputs:
+    """Inputs only (the test split as a method sees it)."""
+
+    x: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def batches(self, size: int) -> Iterator[np.ndarray]:
+        for i in range(0, len(self.x), size):
+            yield self.x[i:i + size]
+
+
+@dataclass
+class SeriesSplit:
+    """A contiguous, standardized segment of a multichannel series (train or validation).
+
+    ``values[k]`` is absolute row ``start + k``. Forecast targets of this split begin at absolute
+    row ``first_target``: rows before it are history borrowed from the previous split (one
+    lookback), rows from it on belong to this split.
+    """
+
+    values: np.ndarray            # (T, C) float32, standardized with train statistics
+    start: int
+    first_target: int
+    lookback: int
+    horizon: int
+    channels: tuple[str, ...] = ()
+
+    @property
+    def own(self) -> np.ndarray:
+        """The rows that belong to this split (without borrowed history)."""
+        return self.values[self.first_target - self.start:]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.values)
+
+    @property
+    def n_windows(self) -> int:
+        """Stride-1 windows whose whole target lies in this split and whose history is complete."""
+        first_origin = max(self.first_target, self.start + self.lookback)
+        return max(0, self.end - self.horizon - first_origin + 1)
+
+    def window_origins(self) -> np.ndarray:
+        first_origin = max(self.first_target, self.start + self.lookback)
+        return np.arange(first_origin, first_origin + self.n_windows)
+
+    def windows(self, origins: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Lookbacks (n, L, C) and targets (n, H, C) for the given absolute origins (default: all)."""
+        origins = self.window_origins() if origins is None else np.asarray(origins)
+        rel = origins - self.start
+        v = np.lib.stride_tricks.sliding_window_view(self.values, self.lookback + self.horizon, axis=0)
+        w = v[rel - self.lookback].transpose(0, 2, 1)  # (n, L+H, C)
+        return w[:, : self.lookback], w[:, self.lookback:]
+
+
+@dataclass
+class ForecastInputs:
+    """The test split as a forecaster sees it: the history of every stride-1 window, no targets.
+
+    ``history`` holds rows ``[first_origin - lookback, last_origin)``; window ``i`` has origin
+    ``first_origin + i`` and its lookback is ``history[i : i + lookback]``.
+    """
+
+    history: np.ndarray           # (n + lookback - 1, C)
+    first_origin: int
+    lookback: int
+    horizon: int
+    channels: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.history) - self.lookback + 1
+
+    def lookbacks(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Lookback windows ``start..stop`` as an (n, L, C) view (no copy)."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        v = np.lib.stride_tricks.sliding_window_view(self.history, self.lookback, axis=0)
+        return v[start:stop].transpose(0, 2, 1)
+
+    def batches(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
+        for i in range(0, len(self), size):
+            yield i, self.lookbacks(i, i + size)
+
+
+@dataclass
+class ForecastTargets:
+    """Harness-only: the rows that test windows forecast; window i's target is rows i..i+H."""
+
+    values: np.ndarray            # (n + horizon - 1, C)
+    horizon: int
+
+    def __len__(self) -> int:
+        return len(self.values) - self.horizon + 1
+
+    def targets(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        stop = len(self) if stop is None else min(stop, len(self))
+        v = np.lib.stride_tricks.sliding_window_view(self.values, self.horizon, axis=0)
+        return v[start:stop].transpose(0, 2, 1)
+
+
+TrainData = ArraySplit | SeriesSplit
+TestInputs = ArrayInputs | ForecastInputs
+
+
+@dataclass
+class HeldOut:
+    """The test split: inputs (given to the method) and targets (kept by the harness)."""
+
+    inputs: TestInputs
+    targets: np.ndarray | ForecastTargets
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+
+@dataclass
+class TaskData:
+    """What a task loader returns."""
+
+    train: TrainData
+    val: TrainData
+    test: HeldOut
+    info: dict[str, Any] = field(default_factory=dict)  # normalization stats, split sizes, ...

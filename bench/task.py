@@ -1,0 +1,41 @@
+"""The Task extension point: a declarative spec plus a loader of train/val/test."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from .data import TaskData
+from .specs import TaskSpec
+
+
+class Task(ABC):
+    """Base class of every task.
+
+    Subclasses take their parameters as keyword arguments (from the registry entry, the task's
+    config and ``task.KEY=VALUE`` overrides), expose :attr:`spec`, and implement :meth:`load`.
+    """
+
+    #: parameters a user may override, with their defaults (documented by ``tasks show``)
+    params: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, name: str, **params: Any) -> None:
+        self.name = name
+        unknown = sorted(set(params) - set(self.params) - {"domain"})
+        if unknown:
+            from .errors import ConfigError
+            raise ConfigError(f"task {name!r} has no parameter(s) {', '.join(unknown)}",
+                              f"valid: {', '.join(sorted(self.params)) or '(none)'}")
+        self.config: dict[str, Any] = {**self.params, **params}
+
+    @property
+    @abstractmethod
+    def spec(self) -> TaskSpec:
+        """The task's spec; cheap (no data loading)."""
+
+    @abstractmethod
+    def load(self) -> TaskData:
+        """Load (downloading into the cache if needed) and split the data."""
+
+    def data_size(self) -> int | None:
+        """Number of training samples or rows, for compute reports; None if unknown."""
+        return None

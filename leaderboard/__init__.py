@@ -1,0 +1,1 @@
+"""Leaderboard: aggregation, statistics, CSV/Markdown/HTML rendering and plots."""
