@@ -1,9 +1,19 @@
-"""Built-in fms: registered through the same entry points as third-party plugins."""
+"""Built-in foundation-model adapters, registered like third-party plugins."""
 from __future__ import annotations
 
+import importlib
+
 from sfmbench.registry import Registry, registers
+
+#: sub-packages that each expose ``register(registry)``; importing them must stay cheap
+FAMILIES = ("timeseries", "dna")
 
 
 @registers
 def register_builtins(registry: Registry) -> None:
-    """Register every built-in name lazily (nothing heavy is imported here)."""
+    """Register every built-in FM adapter lazily (nothing heavy is imported here)."""
+    for family in FAMILIES:
+        module = importlib.import_module(f"{__name__}.{family}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(registry)

@@ -1,0 +1,1 @@
+"""(registered through register(registry))."""
