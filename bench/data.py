@@ -50,6 +50,9 @@ class ArrayInputs:
         for i in range(0, len(self.x), size):
             yield self.x[i:i + size]
 
+    def slice(self, start: int, stop: int) -> "ArrayInputs":
+        return ArrayInputs(self.x[start:stop])
+
 
 @dataclass
 class SeriesSplit:
@@ -122,6 +125,13 @@ class ForecastInputs:
         for i in range(0, len(self), size):
             yield i, self.lookbacks(i, i + size)
 
+    def slice(self, start: int, stop: int) -> "ForecastInputs":
+        """Windows ``start..stop`` as their own ForecastInputs (what the harness hands out)."""
+        stop = min(stop, len(self))
+        return ForecastInputs(self.history[start: stop + self.lookback - 1],
+                              self.first_origin + start, self.lookback, self.horizon,
+                              self.channels)
+
 
 @dataclass
 class ForecastTargets:
@@ -132,6 +142,9 @@ class ForecastTargets:
 
     def __len__(self) -> int:
         return len(self.values) - self.horizon + 1
+
+    def slice(self, start: int, stop: int) -> np.ndarray:
+        return self.targets(start, stop)
 
     def targets(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         stop = len(self) if stop is None else min(stop, len(self))

@@ -54,6 +54,11 @@ class Method(ABC):
         self.ctx = ctx
 
     @classmethod
+    def contract_issues(cls) -> list[str]:
+        """Extra contract checks of a family of methods (FM bases override this)."""
+        return []
+
+    @classmethod
     def supports(cls, spec: TaskSpec) -> bool:
         ok = spec.problem in cls.problems
         return ok and (not cls.domains or spec.domain in cls.domains or spec.domain == "generated")

@@ -1,0 +1,306 @@
+"""DASHA: DASH architecture search, then ASHA-style hyperparameter search, then retraining.
+
+Stages (all on the training and validation splits; the test split is only ever predicted):
+
+1. **search** - the backbone with every searchable conv replaced by a DASH mixture; network and
+   architecture weights train jointly on the training loss; each layer keeps its argmax (k, d).
+2. **tune** - random search with successive-halving pruning (``sfmbench.tuning.optimize``) over
+   lr, dropout, weight decay, momentum and the initialisation seed; each trial trains the
+   searched network and reports its best-so-far validation score every epoch.
+3. **retrain** - the best trial's hyperparameters and initial weights (rebuilt from its seed),
+   SGD Nesterov with a x0.2 step schedule, the best-on-validation epoch kept.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+import optuna
+import torch
+from torch import nn
+
+from sfmbench.data import ArrayInputs, ArraySplit, TestInputs, TrainData
+from sfmbench.errors import ConfigError, DataError
+from sfmbench.method import FitReport, Method
+from sfmbench.seeding import seed_everything
+from sfmbench.specs import ProblemType
+from sfmbench.training import (TrainConfig, TrainingDivergedError, optuna_report,
+                               predict_scores, scaled_milestones, sgd, step_schedule)
+from sfmbench.training import train as train_loop
+from sfmbench.tuning import best_trial, finished_trials, optimize
+
+from .mixture import SearchSpace, arch_parameters, as_pairs, scale_arch_gradients, \
+    selected_architecture, weight_parameters
+from .networks import BACKBONE_NDIM, FixedConvs, MixtureConvs, build_backbone
+
+#: reference step schedules (epoch milestones, x0.2) and the epoch count they were written for
+SCHEDULES: dict[str, dict[int, tuple[list[int], int]]] = {
+    "search": {1: ([30, 60, 80], 100), 2: ([30, 60, 80], 100)},
+    "tune": {1: ([6, 12, 18, 24, 32], 20), 2: ([12, 24, 32], 20)},
+    "retrain": {1: ([30, 60, 90, 120, 160], 200), 2: ([60, 120, 160], 200)},
+}
+_INPUT_NDIM = {3: "resnet1d", 4: "wrn"}
+
+
+def _subsample(split: ArraySplit, size: float | int | None, seed: int) -> ArraySplit:
+    """A random subset without replacement: ``size`` samples (int) or a fraction (<= 1.0)."""
+    if size is None:
+        return split
+    n = int(round(size * len(split))) if isinstance(size, float) and size <= 1 else int(size)
+    if n >= len(split):
+        return split
+    idx = np.sort(np.random.default_rng(seed).choice(len(split), n, replace=False))
+    return ArraySplit(split.x[idx], split.y[idx], dict(split.meta))
+
+
+class Dasha(Method):
+    """The tuned supervised workflow of Xu et al. (ICLR 2025) for genomics and images."""
+
+    kind: ClassVar[str] = "baseline"
+    tuned: ClassVar[bool] = True
+    problems: ClassVar[frozenset[ProblemType]] = frozenset(
+        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.REGRESSION})
+    domains: ClassVar[frozenset[str]] = frozenset({"genomics", "satellite"})
+    defaults: ClassVar[dict[str, Any]] = {
+        "backbone": "auto",            # resnet1d for (C, L) inputs, wrn for (C, H, W)
+        "width": 128,                  # resnet1d mid channels / wrn widen factor (retrain, tune)
+        "search_width": None,          # width of the search net (None = width)
+        "depth": 22,                   # wrn only
+        "kernels": [3, 5, 7, 9, 11],
+        "dilations": [1, 3, 5, 7],
+        "grad_scale": 100.0,
+        "depthwise_search": True,      # C_in == C_out layers search a depthwise proxy
+        "fft": "auto",
+        "batch_size": 128,
+        "eval_batch_size": 512,
+        # stage 1: DASH search
+        "search": True,
+        "search_epochs": 100,
+        "search_batch_fraction": 0.2,
+        "search_subsample": None,      # int samples or float fraction of train
+        "search_lr": 0.1,
+        "search_arch_lr": 0.05,
+        "search_weight_decay": 5e-4,
+        "search_grad_clip": 1.0,
+        # stage 2: hyperparameter search
+        "tune": True,
+        "n_trials": 120,
+        "hpo_epochs": 20,
+        "hpo_subsample": None,
+        "hpo_time_limit": None,        # seconds for the whole stage (optuna timeout)
+        "lr_range": [1e-5, 0.5],
+        "dropout_choices": [0.0, 0.05, 0.1],
+        "weight_decay_range": [5e-7, 5e-3],
+        "momentum_range": [0.9, 1.0],
+        "seed_range": [0, 500],
+        # untuned values (used when tune is off)
+        "lr": 0.01, "dropout": 0.0, "weight_decay": 5e-4, "momentum": 0.9,
+        # stage 3: retrain
+        "retrain_epochs": 200,
+        "retrain_time_limit": None,    # seconds; stops after the epoch that crosses it
+    }
+
+    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+        super().__init__(spec, params, ctx)
+        self.model: nn.Module | None = None
+        self.space = SearchSpace(tuple(self.params["kernels"]), tuple(self.params["dilations"]))
+
+    # helpers -------------------------------------------------------------------------------
+    def _backbone(self) -> str:
+        name = self.params["backbone"]
+        if name == "auto":
+            name = _INPUT_NDIM.get(len(self.spec.input_shape) + 1)
+            if name is None:
+                raise DataError(f"DASHA takes (C, L) or (C, H, W) samples, task "
+                                f"{self.spec.name!r} has shape {self.spec.input_shape}",
+                                "set params.backbone explicitly")
+        return name
+
+    def _num_outputs(self, train: ArraySplit) -> int:
+        if self.spec.problem is ProblemType.REGRESSION:
+            return int(np.prod(train.y.shape[1:])) if train.y.ndim > 1 else 1
+        if not self.spec.num_classes:
+            raise ConfigError(f"task {self.spec.name!r} declares no num_classes")
+        return self.spec.num_classes
+
+    def _build(self, conv: Any, *, width: int, dropout: float, seed: int | None = None
+               ) -> nn.Module:
+        if seed is not None:
+            torch.manual_seed(seed)   # the trial's seed fixes its initial weights
+        return build_backbone(self.backbone, self.in_channels, self.n_out, width=width,
+                              depth=self.params["depth"], dropout=dropout, conv=conv)
+
+    def _config(self, stage: str, epochs: int, **kw: Any) -> TrainConfig:
+        return TrainConfig(epochs=epochs, batch_size=self.params["batch_size"],
+                           eval_batch_size=self.params["eval_batch_size"],
+                           show_progress=self.ctx.show_progress, description=f"dasha {stage}",
+                           **kw)
+
+    def _schedule(self, stage: str, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+        milestones, reference = SCHEDULES[stage][BACKBONE_NDIM[self.backbone]]
+        return step_schedule(optimizer, scaled_milestones(milestones, reference, epochs))
+
+    def _check(self, split: TrainData, name: str) -> ArraySplit:
+        if not isinstance(split, ArraySplit):
+            raise DataError(f"DASHA needs array data, got {type(split).__name__} for {name}",
+                            "use DASHA on genomics or image tasks")
+        want = len(self.spec.input_shape) + 1
+        if split.x.ndim != want or tuple(split.x.shape[1:]) != tuple(self.spec.input_shape):
+            raise DataError(f"{name} inputs have shape {split.x.shape}, the task declares "
+                            f"(N, {', '.join(map(str, self.spec.input_shape))})",
+                            "check the task loader")
+        return split
+
+    # stages --------------------------------------------------------------------------------
+    def _search(self, train: ArraySplit) -> tuple[list[tuple[int, int]] | None, int]:
+        p = self.params
+        if not p["search"]:
+            return None, 0
+        seed_everything(self.ctx.seed)
+        model = self._build(MixtureConvs(BACKBONE_NDIM[self.backbone], self.space,
+                                         p["depthwise_search"], p["fft"]),
+                            width=p["search_width"] or p["width"], dropout=0.0)
+        epochs = int(p["search_epochs"])
+        opt_w = sgd(weight_parameters(model), p["search_lr"], 0.9, p["search_weight_decay"])
+        opt_a = sgd(arch_parameters(model), p["search_arch_lr"], 0.9, p["search_weight_decay"])
+        data = _subsample(train, p["search_subsample"], self.ctx.seed)
+        result = train_loop(model, data, None, self.spec,
+                            self._config("search", epochs, grad_clip=p["search_grad_clip"],
+                                         batch_fraction=p["search_batch_fraction"],
+                                         seed=self.ctx.seed),
+                            optimizer=[opt_w, opt_a],
+                            scheduler=[self._schedule("search", opt_w, epochs),
+                                       self._schedule("search", opt_a, epochs)],
+                            device=self.ctx.device,
+                            before_step=lambda m: scale_arch_gradients(m, p["grad_scale"]))
+        return selected_architecture(model), result.epochs_run
+
+    def _sample(self, trial: optuna.Trial) -> dict[str, Any]:
+        p = self.params
+        return {
+            "lr": trial.suggest_float("lr", *p["lr_range"], log=True),
+            "dropout": trial.suggest_categorical("dropout", list(p["dropout_choices"])),
+            "weight_decay": trial.suggest_float("weight_decay", *p["weight_decay_range"],
+                                                log=True),
+            "momentum": trial.suggest_float("momentum", *p["momentum_range"]),
+            "seed": trial.suggest_int("seed", *p["seed_range"]),
+        }
+
+    def _train_candidate(self, arch: Any, hp: dict[str, Any], train: ArraySplit,
+                         val: ArraySplit, stage: str, epochs: int, **kw: Any) -> tuple[nn.Module, Any]:
+        model = self._build(FixedConvs(BACKBONE_NDIM[self.backbone], arch),
+                            width=self.params["width"], dropout=hp["dropout"], seed=hp["seed"])
+        opt = sgd(model.parameters(), hp["lr"], hp["momentum"], hp["weight_decay"])
+        config = self._config(stage, epochs, seed=hp["seed"],
+                              time_limit=kw.pop("time_limit", None))
+        result = train_loop(model, train, val, self.spec, config, optimizer=opt,
+                            scheduler=self._schedule(stage, opt, epochs), device=self.ctx.device,
+                            **kw)
+        return model, result
+
+    def _tune(self, arch: Any, train: ArraySplit, val: ArraySplit) -> tuple[dict[str, Any], dict[str, Any]]:
+        p = self.params
+        fixed = {k: p[k] for k in ("lr", "dropout", "weight_decay", "momentum")}
+        if not p["tune"] or int(p["n_trials"]) < 1:
+            return {**fixed, "seed": self.ctx.seed}, {"n_trials": 0, "hpo_epochs_run": 0}
+        data = _subsample(train, p["hpo_subsample"], self.ctx.seed + 1)
+        epochs = int(p["hpo_epochs"])
+
+        def objective(trial: optuna.Trial) -> float:
+            hp = self._sample(trial)
+            inner = optuna_report(trial, self.spec.direction)
+
+            def report(epoch: int, value: float) -> None:
+                trial.set_user_attr("epochs", epoch)
+                inner(epoch, value)
+            _, result = self._train_candidate(arch, hp, data, val, "tune", epochs, report=report)
+            if result.best_score is None:
+                raise TrainingDivergedError("a trial finished without a validation score")
+            return float(result.best_score)
+
+        study = optimize(self.ctx, objective, n_trials=int(p["n_trials"]),
+                         direction=self.spec.direction, stage="dasha-hpo", sampler="random",
+                         pruner="sha", pruner_kwargs={"min_resource": 1, "reduction_factor": 2},
+                         timeout=p["hpo_time_limit"], catch=(TrainingDivergedError,))
+        best = best_trial(study)
+        trials = finished_trials(study)
+        info = {"n_trials": len(trials),
+                "n_pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
+                "n_failed": sum(t.state == optuna.trial.TrialState.FAIL for t in study.trials),
+                "hpo_epochs_run": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
+                "hpo_epochs_full_budget": len(trials) * epochs,
+                "best_trial_val": float(best.value)}
+        return dict(best.params), info
+
+    # Method API ----------------------------------------------------------------------------
+    def fit(self, train: TrainData, val: TrainData) -> FitReport:
+        train, val = self._check(train, "train"), self._check(val, "validation")
+        p = self.params
+        self.backbone = self._backbone()
+        self.in_channels = int(self.spec.input_shape[0])
+        self.n_out = self._num_outputs(train)
+        self.target_shape = train.y.shape[1:]
+        seconds: dict[str, float] = {}
+
+        start = time.perf_counter()
+        arch, search_epochs = self._search(train)
+        seconds["search"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        hp, tune_info = self._tune(arch, train, val)
+        seconds["tune"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        self.model, result = self._train_candidate(
+            arch, hp, train, val, "retrain", int(p["retrain_epochs"]),
+            time_limit=p["retrain_time_limit"])
+        seconds["retrain"] = time.perf_counter() - start
+
+        layers = [list(kd) for kd in (arch or [])]
+        return FitReport(
+            best_val_metric=result.best_score,
+            hyperparameters={**hp, "batch_size": p["batch_size"], "width": p["width"]},
+            architecture={"backbone": self.backbone, "layers": layers, "searched": arch is not None,
+                          "kernels": list(self.space.kernels),
+                          "dilations": list(self.space.dilations)},
+            n_trials=tune_info["n_trials"], epochs=result.epochs_run, stage_seconds=seconds,
+            extra={"search_epochs": search_epochs, **tune_info, "best_epoch": result.best_epoch,
+                   "val_scores": result.val_scores})
+
+    def predict(self, inputs: TestInputs) -> np.ndarray:
+        if self.model is None:
+            raise ConfigError("DASHA.predict called before fit")
+        if not isinstance(inputs, ArrayInputs):
+            raise DataError(f"DASHA predicts array inputs, got {type(inputs).__name__}")
+        scores = predict_scores(self.model, inputs, self.params["eval_batch_size"], self.ctx.device)
+        if self.spec.problem is ProblemType.REGRESSION:
+            return scores.reshape(len(scores), *self.target_shape)
+        t = torch.from_numpy(scores)
+        probs = torch.sigmoid(t) if self.spec.problem is ProblemType.MULTILABEL else t.softmax(1)
+        return probs.numpy()
+
+    @staticmethod
+    def layers_of(report: FitReport) -> list[tuple[int, int]]:
+        """The searched per-layer (kernel, dilation) pairs of a FitReport."""
+        return as_pairs((report.architecture or {}).get("layers", []))
+
+
+class ResNet1DBaseline(Dasha):
+    """DASHA's 1-D ResNet with default kernels and fixed hyperparameters (no search, no HPO)."""
+
+    tuned: ClassVar[bool] = False
+    domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
+    defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "resnet1d",
+                                          "search": False, "tune": False, "width": 64,
+                                          "lr": 0.05, "retrain_epochs": 20}
+
+
+class WRNBaseline(Dasha):
+    """DASHA's Wide-ResNet with 3x3 kernels and fixed hyperparameters (no search, no HPO)."""
+
+    tuned: ClassVar[bool] = False
+    domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
+    defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "wrn", "search": False,
+                                          "tune": False, "width": 2, "depth": 16, "lr": 0.05,
+                                          "retrain_epochs": 30}

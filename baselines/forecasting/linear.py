@@ -1,0 +1,162 @@
+"""Closed-form linear forecasting pieces shared by the forecasting baselines.
+
+* :class:`TailMap`: an affine map from the last ``width`` values of each channel's lookback to its
+  ``horizon`` future values. Every forecaster here (last value, seasonal naive, DLinear, Auto-AR's
+  recursive AR forecast composed with integration) is such a map, so all of them predict with one
+  matrix product per chunk of windows.
+* :func:`window_gram`: the Gram matrix of ``[1, z[o-before : o+after]]`` over stride-1 window
+  origins ``o`` of a (T, C) series, accumulated chunk by chunk (memory bounded by ``chunk_rows``,
+  independent of the number of windows).
+* :func:`solve_normal`: a numerically safe solve of the normal equations.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from sfmbench.data import ForecastInputs, SeriesSplit
+from sfmbench.errors import DataError
+
+#: default number of (window, channel) rows processed at once
+DEFAULT_CHUNK_ROWS = 32768
+
+
+@dataclass(frozen=True)
+class TailMap:
+    """``forecast = tail @ weight + bias`` for every channel of every window."""
+
+    weight: np.ndarray            # (width, horizon) float64
+    bias: np.ndarray              # (horizon,) float64
+
+    @property
+    def width(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def horizon(self) -> int:
+        return self.weight.shape[1]
+
+    def apply(self, tails: np.ndarray) -> np.ndarray:
+        """Tails (n, width, C) -> forecasts (n, horizon, C), float64."""
+        n, width, c = tails.shape
+        if width != self.width:
+            raise ValueError(f"tails have width {width}, the map needs {self.width}")
+        flat = np.ascontiguousarray(tails.transpose(0, 2, 1), dtype=np.float64).reshape(n * c, width)
+        out = flat @ self.weight + self.bias
+        return out.reshape(n, c, self.horizon).transpose(0, 2, 1)
+
+
+def rows_per_chunk(n_channels: int, chunk_rows: int) -> int:
+    """Windows per chunk so that windows x channels stays within ``chunk_rows`` (at least 1)."""
+    return max(1, int(chunk_rows) // max(1, n_channels))
+
+
+def split_windows(split: SeriesSplit, width: int, chunk_rows: int = DEFAULT_CHUNK_ROWS
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(tails (n, width, C), targets (n, H, C)) over every stride-1 window of ``split``, chunked.
+
+    Only the last ``width`` rows of each lookback are cut out, so a chunk costs
+    ``n x (width + H) x C`` values whatever the lookback is.
+    """
+    if width > split.lookback:
+        raise DataError(f"the forecaster needs {width} past values, the lookback is {split.lookback}",
+                        "use a smaller lag/window or a task with a longer lookback")
+    h = split.horizon
+    rel = split.window_origins() - split.start
+    view = np.lib.stride_tricks.sliding_window_view(split.values, width + h, axis=0)
+    step = rows_per_chunk(split.values.shape[1], chunk_rows)
+    for i in range(0, len(rel), step):
+        w = view[rel[i:i + step] - width].transpose(0, 2, 1)   # (n, width + H, C)
+        yield w[:, :width], w[:, width:]
+
+
+def input_tails(inputs: ForecastInputs, width: int, chunk_rows: int = DEFAULT_CHUNK_ROWS
+                ) -> Iterator[np.ndarray]:
+    """The last ``width`` rows of every test lookback, chunked: (n, width, C) views."""
+    if width > inputs.lookback:
+        raise DataError(f"the forecaster needs {width} past values, the inputs give {inputs.lookback}",
+                        "refit on a task with the same lookback as the test inputs")
+    step = rows_per_chunk(inputs.history.shape[1], chunk_rows)
+    for _, lb in inputs.batches(step):
+        yield lb[:, lb.shape[1] - width:]
+
+
+def forecast_mse(tail_map: TailMap, split: SeriesSplit, chunk_rows: int = DEFAULT_CHUNK_ROWS
+                 ) -> float:
+    """MSE of ``tail_map`` over every stride-1 window of ``split`` (channels x windows x steps)."""
+    if split.n_windows == 0:
+        raise DataError("the validation split has no complete window",
+                        f"it needs at least lookback + horizon = {split.lookback + split.horizon} rows")
+    total, count = 0.0, 0
+    for tails, targets in split_windows(split, tail_map.width, chunk_rows):
+        err = tail_map.apply(tails) - targets
+        total += float(np.einsum("ijk,ijk->", err, err))
+        count += err.size
+    return total / count
+
+
+def predict_inputs(tail_map: TailMap, inputs: ForecastInputs,
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
+    """Forecasts (n_windows, H, C) float32 for every window of ``inputs``."""
+    n, c = len(inputs), inputs.history.shape[1]
+    out = np.empty((n, tail_map.horizon, c), dtype=np.float32)
+    i = 0
+    for tails in input_tails(inputs, tail_map.width, chunk_rows):
+        out[i:i + len(tails)] = tail_map.apply(tails)
+        i += len(tails)
+    return out
+
+
+def window_gram(z: np.ndarray, before: int, after: int, first_origin: int | None = None,
+                last_origin: int | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
+    """Gram matrix of the rows ``[1, z[o-before], ..., z[o+after-1]]`` for each channel.
+
+    Origins run over ``[first_origin, last_origin]`` (defaults: every complete window). Returns a
+    (before + after + 1)^2 float64 matrix whose index 0 is the intercept column, then the window
+    values oldest first. Windows are never all materialized: at most ``chunk_rows`` rows at once.
+    """
+    z = np.asarray(z)
+    t, c = z.shape
+    width = before + after
+    lo = before if first_origin is None else max(before, first_origin)
+    hi = t - after if last_origin is None else min(t - after, last_origin)
+    g = np.zeros((width + 1, width + 1))
+    if hi < lo:
+        return g
+    view = np.lib.stride_tricks.sliding_window_view(z, width, axis=0)  # (t-width+1, C, width)
+    step = rows_per_chunk(c, chunk_rows)
+    for o in range(lo, hi + 1, step):
+        block = view[o - before:min(o + step, hi + 1) - before]
+        w = np.asarray(block, dtype=np.float64).reshape(-1, width)
+        g[1:, 1:] += w.T @ w
+        g[0, 1:] += w.sum(axis=0)
+        g[0, 0] += len(w)
+    g[1:, 0] = g[0, 1:]
+    return g
+
+
+def solve_normal(xtx: np.ndarray, xty: np.ndarray, ridge: float = 0.0,
+                 penalize: np.ndarray | None = None) -> np.ndarray:
+    """Solve ``(xtx + ridge * diag(penalize)) b = xty`` safely in float64.
+
+    Cholesky first; a singular or indefinite system gets a tiny relative ridge, and as a last
+    resort a least-squares solve. ``penalize`` (default: all ones) masks unpenalized terms.
+    """
+    a = np.array(xtx, dtype=np.float64)
+    b = np.asarray(xty, dtype=np.float64)
+    pen = np.ones(len(a)) if penalize is None else np.asarray(penalize, dtype=np.float64)
+    if ridge:
+        a[np.diag_indices_from(a)] += ridge * pen
+    scale = float(np.mean(np.abs(np.diag(a)))) or 1.0
+    for jitter in (0.0, 1e-10, 1e-7):
+        try:
+            aj = a if not jitter else a + jitter * scale * np.eye(len(a))
+            sol = scipy.linalg.cho_solve(scipy.linalg.cho_factor(aj, check_finite=True), b)
+            if np.isfinite(sol).all():
+                return sol
+        except np.linalg.LinAlgError:
+            continue
+    return scipy.linalg.lstsq(a, b, lapack_driver="gelsd")[0]

@@ -1,0 +1,79 @@
+"""Reference forecasters without learned weights: last value and seasonal naive."""
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+import optuna
+
+from sfmbench.data import TrainData
+from sfmbench.errors import ConfigError
+from sfmbench.method import FitReport
+from sfmbench.tuning import best_trial, optimize
+
+from .base import TailMapForecaster, check_series
+from .linear import TailMap, forecast_mse
+
+
+def seasonal_map(period: int, horizon: int) -> TailMap:
+    """Repeat the last ``period`` values: step h copies lookback value ``-period + h mod period``."""
+    weight = np.zeros((period, horizon))
+    weight[np.arange(horizon) % period, np.arange(horizon)] = 1.0
+    return TailMap(weight, np.zeros(horizon))
+
+
+class LastValue(TailMapForecaster):
+    """Repeat each channel's last observed value over the horizon."""
+
+    def fit(self, train: TrainData, val: TrainData) -> FitReport:
+        _, val = check_series(train, val)
+        mse = forecast_mse(self.tail_map(val.horizon), val, self.chunk_rows)
+        return FitReport(best_val_metric=mse)
+
+    def tail_map(self, horizon: int) -> TailMap:
+        return seasonal_map(1, horizon)
+
+
+class SeasonalNaive(TailMapForecaster):
+    """Repeat the last season; ``period: auto`` picks it from ``periods`` on validation."""
+
+    defaults: ClassVar[dict[str, Any]] = {"period": "auto", "periods": [24, 168],
+                                          "max_chunk_rows": 32768}
+
+    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+        super().__init__(spec, params, ctx)
+        self.period: int | None = None
+
+    def _candidates(self, lookback: int) -> list[int]:
+        period = self.params["period"]
+        raw = self.params["periods"] if period in (None, "auto") else [period]
+        try:
+            cands = sorted({int(p) for p in raw})
+        except (TypeError, ValueError):
+            raise ConfigError(f"seasonal-naive period(s) {raw!r} must be integers") from None
+        fits = [p for p in cands if 1 <= p <= lookback]
+        if not fits:
+            raise ConfigError(f"no seasonal period out of {cands} fits the lookback {lookback}",
+                              "choose a period between 1 and the lookback")
+        return fits
+
+    def fit(self, train: TrainData, val: TrainData) -> FitReport:
+        _, val = check_series(train, val)
+        cands = self._candidates(val.lookback)
+        t0 = time.perf_counter()
+
+        def objective(trial: optuna.Trial) -> float:
+            period = trial.suggest_categorical("period", cands)
+            return forecast_mse(seasonal_map(period, val.horizon), val, self.chunk_rows)
+
+        study = optimize(self.ctx, objective, sampler="grid", search_space={"period": cands},
+                         direction="minimize", n_trials=len(cands), stage="period")
+        best = best_trial(study)
+        self.period = int(best.params["period"])
+        return FitReport(best_val_metric=float(best.value),
+                         hyperparameters={"period": self.period}, n_trials=len(study.trials),
+                         stage_seconds={"period": time.perf_counter() - t0})
+
+    def tail_map(self, horizon: int) -> TailMap:
+        return seasonal_map(self._require_fitted("period"), horizon)

@@ -1,0 +1,182 @@
+"""The ``sfmbench`` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import SfmbenchError
+
+EPILOG_OVERRIDES = """\
+Settings are KEY=VALUE (Hydra override grammar): lists as [a,b], quoted in the shell.
+Storage: SFMBENCH_STORAGE (a database URL) overrides every command's store; the default is a
+SQLite file in the run directory (--run-dir, default ./sfmbench-runs).
+"""
+
+
+def _fmt(desc: str) -> dict[str, Any]:
+    return {"description": textwrap.dedent(desc), "epilog": EPILOG_OVERRIDES,
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--run-dir", type=Path, default=None,
+                        help="directory for the SQLite store, predictions and work files "
+                             "(default: ./sfmbench-runs, or SFMBENCH_RUN_DIR)")
+    common.add_argument("--storage", default=None,
+                        help="database URL for results and optuna studies, e.g. "
+                             "sqlite:///r.db or postgresql+psycopg://u:p@host/db "
+                             "(default: SFMBENCH_STORAGE, else a SQLite file in the run dir)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = argparse.ArgumentParser(
+        prog="sfmbench", **_fmt("""\
+        Does a specialized foundation model beat a well-tuned supervised baseline on your task?
+        sfmbench tunes strong supervised baselines, fine-tunes FMs, and writes every result to
+        a store from which it renders a leaderboard.
+
+        Start with `sfmbench demo` (offline, a few minutes on a CPU)."""))
+    p.add_argument("--version", action="version", version=f"sfmbench {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("run", parents=[common], help="run one job and store its result",
+                       **_fmt("""\
+        Run one (task, model, seed) job: load the task, tune and fit the model on the train and
+        validation splits, predict the test inputs, score them in the harness, store one row.
+        A job whose result is already stored is not run again (use force=true to add a row
+        only if the stored one failed).
+
+        Examples:
+          sfmbench run task=ltsf/ETTh1-96 model=autoar
+          sfmbench run task=ltsf/csv task.path=my.csv task.horizon=24 model=dlinear seed=1
+          sfmbench run task=gue/prom_core_all model=dasha budget=cpu model.trials=4
+
+        Keys: task, model, seed (0), budget (smoke|cpu|paper, default cpu), storage, device,
+        task.KEY (task parameters, see `sfmbench tasks show`), model.KEY (model parameters,
+        see `sfmbench models show`)."""))
+    s.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+
+    s = sub.add_parser("sweep", parents=[common], help="run a grid of jobs (resumable)",
+                       **_fmt("""\
+        Run every task x model x seed of a suite. Stored jobs are skipped, so re-running the
+        same command after a crash, kill -9 or Ctrl-C resumes where it stopped; a failing job
+        is stored as failed with its reason and the sweep goes on (failed jobs are retried on
+        the next run, up to 3 attempts). Shows a progress bar with ETA.
+
+        Examples:
+          sfmbench sweep suite=ltsf-ett
+          sfmbench sweep suite=ltsf models=[autoar,dlinear] seeds=[0,1,2] budget=cpu
+          sfmbench sweep tasks=[generated/ts-*] models=[autoar] executor.workers=2
+          sfmbench sweep suite=gue executor=slurm executor.partition=gpu storage=postgresql+psycopg://...
+
+        Keys: suite, tasks, models, seeds, budget, executor (local|slurm), executor.workers,
+        executor.gpus, retry_failed, dry_run, task.KEY, model.KEY, storage, device."""))
+    s.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+
+    s = sub.add_parser("results", parents=[common], help="print or export stored rows",
+                       **_fmt("""\
+        Stored result rows: task, method, kind, seed, status, primary_metric, primary_value,
+        one column per metric, the best validation score, wall time and the job key. By default
+        one row per job (its successful row, else its last attempt); --all shows every attempt.
+
+        Examples:
+          sfmbench results
+          sfmbench results --format csv --out results.csv
+          sfmbench results --format json --task 'ltsf/*' --status failed"""))
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.add_argument("--all", action="store_true", help="every attempt, not one row per job")
+    s.add_argument("--task", help="wildcard filter on task names")
+    s.add_argument("--model", help="wildcard filter on model names")
+    s.add_argument("--status", choices=["ok", "failed"], help="only rows with this status")
+    s.add_argument("--out", type=Path, help="write to this file instead of stdout")
+
+    s = sub.add_parser("leaderboard", parents=[common], help="write the leaderboard CSV/MD/HTML",
+                       **_fmt("""\
+        Aggregate the successful stored rows into DIR/leaderboard.csv (one row per task and
+        method: mean, std, n, bootstrap CI, rank, difference to the best tuned baseline,
+        compute; columns documented in the README), DIR/summary.csv (per domain: FM wins,
+        ties and losses against the best baseline), DIR/leaderboard.md and an HTML page with
+        plots; the table is also printed.
+
+        Example: sfmbench leaderboard --out leaderboard/"""))
+    s.add_argument("--out", type=Path, default=Path("leaderboard-out"), help="output directory")
+    s.add_argument("--task", help="wildcard filter on task names")
+
+    for noun, what in (("tasks", "task"), ("models", "model"), ("suites", "suite")):
+        s = sub.add_parser(noun, parents=[common], help=f"list or describe {noun}",
+                           **_fmt(f"""\
+            `sfmbench {noun} list [PATTERN]` lists {noun} (wildcards: 'ltsf/ETTh*', 'gue/*');
+            `sfmbench {noun} show NAME` describes one {what}."""))
+        s.add_argument("action", choices=["list", "show"])
+        s.add_argument("name", nargs="?", help="wildcard pattern (list) or name (show)")
+
+    s = sub.add_parser("demo", parents=[common], help="offline demo sweep ending in a leaderboard",
+                       **_fmt("""\
+        Run the `demo` suite (generated time-series and genomics tasks, tuned baselines and
+        references, several seeds) offline in a few minutes on a CPU, then print and write the
+        leaderboard. Re-running resumes; results go to --run-dir (default ./sfmbench-demo).
+
+        Example: sfmbench demo --out demo-leaderboard/"""))
+    s.add_argument("--out", type=Path, default=None,
+                   help="leaderboard directory (default: RUN_DIR/leaderboard)")
+    s.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                   help="suite overrides, e.g. seeds=[0] budget=smoke")
+
+    s = sub.add_parser("check-plugin", parents=[common], help="check a plugin model end to end",
+                       **_fmt("""\
+        Check that a model (built-in or installed plugin) meets the adapter contract, then run
+        it end to end on a tiny generated task of every problem type it claims, and say
+        precisely what is missing or failing.
+
+        Example: sfmbench check-plugin my-dna-fm"""))
+    s.add_argument("name")
+    s.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="model.KEY=VALUE settings")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.run_dir is not None:
+        os.environ["SFMBENCH_RUN_DIR"] = str(args.run_dir)
+    if args.storage:
+        os.environ["SFMBENCH_STORAGE"] = args.storage
+    from . import commands
+    handler: Callable[[argparse.Namespace], int] = getattr(commands,
+                                                           args.command.replace("-", "_"))
+    try:
+        return handler(args)
+    except SfmbenchError as exc:
+        if args.debug:
+            raise
+        _error(exc.message, exc.hint)
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted", "nothing stored was lost; re-run the same command to resume")
+        return 130
+
+
+def _error(message: str, hint: str | None) -> None:
+    from rich.markup import escape
+
+    from .progress import console
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    if hint:
+        console.print(f"[yellow]hint:[/] {escape(hint)}", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

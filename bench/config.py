@@ -1,0 +1,228 @@
+"""Config composition: YAML groups (model/, suite/, budget/) + ``key=value`` overrides.
+
+Overrides use Hydra's override grammar (``models=[autoar,dlinear]``, ``seeds=0,1,2``,
+``task.path=/data/x.csv``); files are plain YAML read with OmegaConf. The search path is the
+built-in ``sfmbench.conf`` package, then directories that plugins declare through the
+``sfmbench.conf`` entry-point group (a module whose folder holds ``model/``, ``suite/`` ...),
+then ``SFMBENCH_CONFIG_PATH`` (``os.pathsep``-separated); later entries win on equal names.
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from .catalog import METHODS, TASKS
+from .errors import ConfigError, UnknownNameError
+
+GROUPS = ("model", "suite", "budget", "executor", "storage")
+
+
+# --- search path and YAML ------------------------------------------------------------------
+def config_dirs() -> list[Path]:
+    """Config roots, lowest priority first."""
+    dirs = [Path(importlib.import_module("sfmbench.conf").__file__).parent]
+    for ep in entry_points(group="sfmbench.conf"):
+        try:
+            module = importlib.import_module(ep.value)
+            dirs.append(Path(module.__file__).parent)
+        except Exception:  # noqa: BLE001 - a broken plugin must not hide the built-ins
+            continue
+    extra = os.environ.get("SFMBENCH_CONFIG_PATH", "")
+    dirs += [Path(p) for p in extra.split(os.pathsep) if p]
+    return dirs
+
+
+def yaml_files(group: str) -> dict[str, Path]:
+    """name -> file for every YAML of a group (names may contain '/': nested folders)."""
+    found: dict[str, Path] = {}
+    for root in config_dirs():
+        base = root / group
+        if base.is_dir():
+            for path in sorted(base.rglob("*.yaml")):
+                found[path.relative_to(base).with_suffix("").as_posix()] = path
+    return found
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    except Exception as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}", "fix the YAML syntax") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping, got {type(data).__name__}")
+    return data  # type: ignore[return-value]
+
+
+def group_entry(group: str, name: str) -> dict[str, Any]:
+    files = yaml_files(group)
+    if name not in files:
+        raise UnknownNameError(group, name, files)
+    return load_yaml(files[name])
+
+
+# --- overrides -----------------------------------------------------------------------------
+def parse_overrides(args: list[str]) -> dict[str, Any]:
+    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}`` with Hydra's grammar."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    bad = [a for a in args if "=" not in a]
+    if bad:
+        raise ConfigError(f"malformed override {bad[0]!r}: expected KEY=VALUE",
+                          "e.g. task=ltsf/ETTh1-96 model=autoar seed=0 model.lags=[64,96]")
+    parser = OverridesParser.create()
+    out: dict[str, Any] = {}
+    for arg in args:
+        try:
+            (ov,) = parser.parse_overrides([arg])
+        except OverrideParseException as exc:
+            raise ConfigError(f"malformed override {arg!r}: {str(exc).splitlines()[0]}",
+                              "see `sfmbench run --help` for the KEY=VALUE syntax; quote lists "
+                              "in the shell: 'models=[a,b]'") from None
+        value = list(ov.sweep_iterator()) if ov.is_sweep_override() else ov.value()
+        out[ov.key_or_group] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Hydra values (ListExtensionOverrideValue etc.) -> plain Python."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def split_prefixed(overrides: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Nested dict of the ``prefix.*`` overrides (``model.a.b=1`` -> ``{"a": {"b": 1}}``)."""
+    flat = {k[len(prefix) + 1:]: v for k, v in overrides.items() if k.startswith(prefix + ".")}
+    return OmegaConf.to_container(OmegaConf.from_dotlist([f"{k}={json.dumps(v)}" for k, v in
+                                                          flat.items()])) if flat else {}
+
+
+def check_keys(overrides: dict[str, Any], allowed: set[str], command: str) -> None:
+    for key in overrides:
+        head = key.split(".", 1)[0]
+        if head not in allowed:
+            close = difflib.get_close_matches(head, sorted(allowed), n=3)
+            raise ConfigError(f"unknown setting {key!r} for `sfmbench {command}`",
+                              (f"did you mean {', '.join(close)}? " if close else "")
+                              + f"valid: {', '.join(sorted(allowed))}")
+
+
+# --- models ---------------------------------------------------------------------------------
+@dataclass
+class ModelConfig:
+    """A model name resolved to its Method class name, params and per-budget overrides."""
+
+    name: str
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+    budgets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    description: str = ""
+    source: str = "registry"
+
+    def resolved_params(self, budget: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        cls = METHODS.get(self.method)
+        merged = OmegaConf.merge(OmegaConf.create(dict(cls.defaults)), self.params,
+                                 self.budgets.get(budget, {}) or {}, overrides or {})
+        return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
+
+
+def model_names(pattern: str | None = None) -> list[str]:
+    names = sorted(set(METHODS.list()) | set(yaml_files("model")))
+    if pattern:
+        pats = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+        names = [n for n in names if any(fnmatch.fnmatch(n.lower(), p) for p in pats)]
+    return names
+
+
+def model_config(name: str) -> ModelConfig:
+    files = yaml_files("model")
+    if name in files:
+        data = load_yaml(files[name])
+        unknown = set(data) - {"method", "params", "budgets", "description", "kind"}
+        if unknown:
+            raise ConfigError(f"model config {files[name]} has unknown key(s) {sorted(unknown)}",
+                              "allowed: method, description, params, budgets")
+        cfg = ModelConfig(name=name, method=data.get("method", name),
+                          params=data.get("params") or {}, budgets=data.get("budgets") or {},
+                          description=data.get("description", ""), source=str(files[name]))
+        METHODS.entry(cfg.method)  # unknown method class -> helpful error
+        return cfg
+    if name in METHODS:
+        return ModelConfig(name=name, method=name)
+    raise UnknownNameError("model", name, model_names())
+
+
+# --- jobs -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobSpec:
+    """One (task, model, seed, budget, params) job; its key is the hash of the resolved config."""
+
+    task: str
+    model: str
+    method: str
+    seed: int
+    budget: str
+    task_params: dict[str, Any] = field(default_factory=dict, hash=False)
+    model_params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def resolved(self) -> dict[str, Any]:
+        return {"task": {"name": self.task, "params": self.task_params},
+                "model": {"name": self.model, "method": self.method, "params": self.model_params},
+                "seed": self.seed, "budget": self.budget}
+
+    @property
+    def key(self) -> str:
+        return config_hash(self.resolved())
+
+    @property
+    def label(self) -> str:
+        return f"{self.task} x {self.model} (seed {self.seed})"
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    blob = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def budget_names() -> list[str]:
+    return sorted(yaml_files("budget"))
+
+
+@lru_cache(maxsize=None)
+def _budget(name: str) -> dict[str, Any]:
+    return group_entry("budget", name)
+
+
+def budget_config(name: str) -> dict[str, Any]:
+    return dict(_budget(name))
+
+
+def make_job(task: str, model: str, seed: int = 0, budget: str = "cpu",
+             task_overrides: dict[str, Any] | None = None,
+             model_overrides: dict[str, Any] | None = None) -> JobSpec:
+    """Resolve names and parameters into a JobSpec (validating everything cheaply)."""
+    TASKS.entry(task)
+    budget_config(budget)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"seed must be an integer, got {seed!r}", "e.g. seed=0")
+    mcfg = model_config(model)
+    task_params = {**TASKS.metadata(task).get("params", {}), **(task_overrides or {})}
+    return JobSpec(task=task, model=model, method=mcfg.method, seed=seed, budget=budget,
+                   task_params=task_params,
+                   model_params=mcfg.resolved_params(budget, model_overrides))

@@ -1,0 +1,61 @@
+"""Peak memory of the running process (sampled RSS), and of the GPU where there is one."""
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+import psutil
+
+
+class PeakMemory:
+    """Context manager sampling this process's RSS (children included) every ``interval`` s."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak_bytes = 0
+        self.peak_gpu_bytes: int | None = None
+        self._stop = threading.Event()
+        self._proc = psutil.Process()
+
+    def _rss(self) -> int:
+        total = self._proc.memory_info().rss
+        for child in self._proc.children(recursive=True):
+            try:
+                total += child.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.peak_bytes = max(self.peak_bytes, self._rss())
+            except psutil.Error:
+                pass
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> "PeakMemory":
+        try:
+            import torch
+            if torch.cuda.is_available():
+                torch.cuda.reset_peak_memory_stats()
+                self.peak_gpu_bytes = 0
+        except ImportError:  # pragma: no cover
+            pass
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
+        self.peak_bytes = max(self.peak_bytes, self._rss())
+        if self.peak_gpu_bytes is not None:
+            import torch
+            self.peak_gpu_bytes = int(torch.cuda.max_memory_allocated())
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_bytes / 2**20

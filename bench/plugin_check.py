@@ -1,0 +1,100 @@
+"""``sfmbench check-plugin``: the adapter contract, then an end-to-end run per problem type."""
+from __future__ import annotations
+
+import inspect
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+
+from .catalog import METHODS, TASKS
+from .config import make_job, model_config, split_prefixed
+from .errors import SfmbenchError
+from .method import Method
+from .results import STATUS_OK
+from .runner import RunSettings, run_job
+from .specs import ProblemType
+from .store import Store
+
+PASS, FAIL = "[green]PASS[/]", "[red]FAIL[/]"
+
+
+@dataclass
+class CheckReport:
+    ok: bool = True
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, what: str, detail: str = "") -> None:
+        self.ok &= ok
+        self.lines.append(f"{PASS if ok else FAIL} {escape(what)}"
+                          + (f": {escape(detail)}" if detail else ""))
+
+
+def contract_issues(cls: Any) -> list[str]:
+    """What a method class lacks to meet the :class:`Method` contract."""
+    if not (isinstance(cls, type) and issubclass(cls, Method)):
+        return [f"{cls!r} is not a subclass of sfmbench.Method"]
+    issues = []
+    if inspect.isabstract(cls):
+        missing = sorted(getattr(cls, "__abstractmethods__", ()))
+        issues.append(f"abstract methods not implemented: {', '.join(missing)}")
+    if not cls.problems:
+        issues.append("declares no problem types: set `problems = frozenset({ProblemType...})`")
+    elif not all(isinstance(p, ProblemType) for p in cls.problems):
+        issues.append("`problems` must hold sfmbench.ProblemType values")
+    if cls.kind not in ("baseline", "fm"):
+        issues.append(f"`kind` must be 'baseline' or 'fm', not {cls.kind!r}")
+    if not isinstance(cls.defaults, dict):
+        issues.append("`defaults` must be a dict of parameter defaults")
+    issues += cls.contract_issues()
+    return issues
+
+
+def tiny_task_for(problem: ProblemType, domains: frozenset[str]) -> str | None:
+    """A small generated task of this problem type (tasks registered with ``tiny=True``)."""
+    candidates = [n for n in TASKS.list("generated/*")
+                  if TASKS.metadata(n).get("problem") == problem.value]
+    tiny = [n for n in candidates if TASKS.metadata(n).get("tiny")]
+    return (tiny or candidates or [None])[0]
+
+
+def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckReport:
+    report = CheckReport()
+    try:
+        cfg = model_config(name)
+        entry = METHODS.entry(cfg.method)
+        cls = METHODS.get(cfg.method)
+    except SfmbenchError as exc:
+        report.add(False, f"load model {name!r}", str(exc))
+        return report
+    report.add(True, f"load model {name!r}", f"{cls.__module__}.{cls.__qualname__} "
+                                             f"from {entry.source}")
+    report.add(cfg.source != "registry", "model config YAML",
+               cfg.source if cfg.source != "registry" else
+               "none found: ship conf/model/<name>.yaml and declare its folder in the "
+               "`sfmbench.conf` entry-point group (defaults from the class are used meanwhile)")
+    issues = contract_issues(cls)
+    report.add(not issues, "adapter contract", "; ".join(issues) or "complete")
+    if issues:
+        return report
+    with tempfile.TemporaryDirectory(prefix="sfmbench-check-") as tmp:
+        store = Store(f"sqlite:///{Path(tmp) / 'check.db'}")
+        settings = RunSettings(run_dir=Path(tmp), show_progress=False)
+        for problem in sorted(cls.problems, key=lambda p: p.value):
+            task = tiny_task_for(problem, cls.domains)
+            if task is None:
+                report.add(False, f"{problem.value}: end-to-end run",
+                           "no generated task of this problem type is registered yet")
+                continue
+            job = make_job(task, name, 0, "smoke", None, split_prefixed(overrides or {}, "model"))
+            row = run_job(job, store, settings)
+            if row.status == STATUS_OK:
+                report.add(True, f"{problem.value}: end-to-end run on {task}",
+                           f"{row.primary_metric}={row.primary_value:.4g} in "
+                           f"{row.total_seconds:.1f}s")
+            else:
+                report.add(False, f"{problem.value}: end-to-end run on {task}",
+                           (row.error or "").splitlines()[0])
+    return report

@@ -1,0 +1,195 @@
+"""Run one job: load the task, fit the method on train/val, predict test inputs, score, store.
+
+The harness alone holds the test targets. It hands the method the test inputs in chunks,
+scores every chunk with the task's metrics as it arrives (so huge forecasting tasks never hold
+all predictions in memory), saves the predictions beside the result, and writes one row.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .catalog import METHODS, create_task
+from .config import JobSpec, budget_config
+from .context import RunContext, default_device
+from .data import ArrayInputs, ForecastInputs, ForecastTargets, HeldOut
+from .errors import ConfigError, DataError, SfmbenchError
+from .method import FitReport, Method
+from .metrics import MetricSuite
+from .monitor import PeakMemory
+from .provenance import git_revision, hostname, library_versions
+from .results import STATUS_FAILED, STATUS_OK, ResultRow, utcnow
+from .seeding import seed_everything
+from .specs import ProblemType, TaskSpec
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+#: values per prediction chunk handed to ``predict`` (bounds memory on huge forecasting tasks)
+CHUNK_VALUES = 20_000_000
+
+
+@dataclass
+class RunSettings:
+    """Where and how jobs run (not part of a job's identity)."""
+
+    run_dir: Path = Path("sfmbench-runs")
+    save_predictions: bool = True
+    max_prediction_mb: float = 1024.0
+    show_progress: bool = True
+    device: str | None = None
+
+
+def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> ResultRow:
+    """Run ``job`` and store its row (ok or failed with the reason). Never raises for job errors."""
+    settings = settings or RunSettings()
+    started = utcnow()
+    row = ResultRow(job_key=job.key, task=job.task, method=job.model, kind="", seed=job.seed,
+                    budget=job.budget, config=job.resolved(), config_hash=job.key,
+                    package_version=__version__, git_revision=git_revision(),
+                    library_versions=library_versions(), host=hostname(), started_at=started,
+                    device=settings.device or default_device())
+    t0 = time.perf_counter()
+    try:
+        with PeakMemory() as mem:
+            _execute(job, store, settings, row)
+        row.peak_memory_mb = round(mem.peak_mb, 1)
+        if mem.peak_gpu_bytes is not None:
+            row.peak_gpu_memory_mb = round(mem.peak_gpu_bytes / 2**20, 1)
+        row.status = STATUS_OK
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a failing job is recorded, the sweep goes on
+        row.status = STATUS_FAILED
+        row.error = failure_reason(exc)
+        log.warning("job %s failed: %s", job.label, row.error.splitlines()[0])
+    row.total_seconds = round(time.perf_counter() - t0, 3)
+    row.finished_at = utcnow()
+    store.add(row)
+    return row
+
+
+def failure_reason(exc: BaseException) -> str:
+    head = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, SfmbenchError):
+        return head
+    tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-4:])
+    return f"{head}\n{tail}"[:4000]
+
+
+def _execute(job: JobSpec, store: Store, settings: RunSettings, row: ResultRow) -> None:
+    task = create_task(job.task, job.task_params)
+    spec = task.spec
+    method_cls: type[Method] = METHODS.get(job.method)
+    row.kind, row.tuned = method_cls.kind, bool(method_cls.tuned)
+    row.domain, row.problem = spec.domain, spec.problem.value
+    row.primary_metric, row.higher_is_better = spec.primary_metric, spec.higher_is_better
+    row.pretraining_data = method_cls.pretraining_data
+    if not method_cls.supports(spec):
+        raise ConfigError(f"model {job.model!r} does not support {spec.problem.value} tasks of "
+                          f"domain {spec.domain!r} (task {job.task!r})",
+                          "pick a model whose `sfmbench models show` lists this problem type")
+    seed_everything(job.seed)
+    t = time.perf_counter()
+    data = task.load()
+    row.load_seconds = round(time.perf_counter() - t, 3)
+    row.n_train, row.n_val, row.n_test = _size(data.train), _size(data.val), len(data.test)
+    ctx = RunContext(seed=job.seed, budget=job.budget, budget_config=budget_config(job.budget),
+                     device=row.device, storage_url=store.url,
+                     study_prefix=f"{job.task}|{job.model}|seed{job.seed}|{job.key}",
+                     work_dir=settings.run_dir / "work" / job.key,
+                     show_progress=settings.show_progress,
+                     allow_remote_code=bool(job.model_params.get("trust_remote_code", False)))
+    method = method_cls(spec, dict(job.model_params), ctx)
+    t = time.perf_counter()
+    report = method.fit(data.train, data.val) or FitReport()
+    row.train_seconds = round(time.perf_counter() - t, 3)
+    _apply_report(row, report)
+    t = time.perf_counter()
+    metrics, path = predict_and_score(method, spec, data.test, settings, job.key)
+    row.inference_seconds = round(time.perf_counter() - t, 3)
+    row.metrics = metrics
+    row.primary_value = metrics[spec.primary_metric]
+    row.predictions_path = str(path) if path else None
+    row.params_trainable, row.params_total = method.parameter_count()
+
+
+def _size(split: Any) -> int:
+    return int(getattr(split, "n_windows", None) or len(split.values if hasattr(split, "values")
+                                                         else split))
+
+
+def _apply_report(row: ResultRow, report: FitReport) -> None:
+    row.best_val_metric = report.best_val_metric
+    row.hyperparameters = _jsonable(report.hyperparameters)
+    row.architecture = _jsonable(report.architecture) if report.architecture else None
+    row.n_trials, row.epochs = report.n_trials, report.epochs
+    row.stage_seconds = {k: round(float(v), 3) for k, v in report.stage_seconds.items()}
+    tune = [v for k, v in report.stage_seconds.items() if k in ("search", "tune", "lag", "hpo")]
+    row.tune_seconds = round(float(sum(tune)), 3) if tune else None
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: RunSettings,
+                      job_key: str) -> tuple[dict[str, float], Path | None]:
+    """Hand the test inputs to the method chunk by chunk; score and save what comes back."""
+    inputs, targets = test.inputs, test.targets
+    n = len(inputs)
+    per_item = _values_per_item(spec, inputs)
+    chunk = max(1, CHUNK_VALUES // max(per_item, 1))
+    suite = MetricSuite(spec)
+    writer: np.ndarray | None = None
+    path: Path | None = None
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        preds = np.asarray(method.predict(inputs.slice(start, stop)))
+        truth = targets.slice(start, stop) if isinstance(targets, ForecastTargets) \
+            else targets[start:stop]
+        _check_predictions(spec, preds, truth, stop - start)
+        suite.update(preds, truth)
+        if writer is None and settings.save_predictions:
+            size_mb = n * preds[0].size * 4 / 2**20
+            if size_mb <= settings.max_prediction_mb:
+                path = settings.run_dir / "predictions" / f"{job_key}.npy"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                writer = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
+                                                   shape=(n, *preds.shape[1:]))
+        if writer is not None:
+            writer[start:stop] = preds
+    if writer is not None:
+        writer.flush()
+        del writer
+    return suite.compute(), path
+
+
+def _values_per_item(spec: TaskSpec, inputs: ArrayInputs | ForecastInputs) -> int:
+    if isinstance(inputs, ForecastInputs):
+        return (inputs.lookback + inputs.horizon) * inputs.history.shape[1]
+    return int(np.prod(inputs.x.shape[1:])) * max(spec.num_classes or 1, 1)
+
+
+def _check_predictions(spec: TaskSpec, preds: np.ndarray, truth: np.ndarray, n: int) -> None:
+    if len(preds) != n:
+        raise DataError(f"the method returned {len(preds)} predictions for {n} test inputs",
+                        "predict() must return one prediction per input")
+    if spec.problem is ProblemType.FORECASTING and preds.shape != truth.shape:
+        raise DataError(f"forecasts have shape {preds.shape}, expected {truth.shape} "
+                        "(windows, horizon, channels)", "return (n, horizon, channels)")

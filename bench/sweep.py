@@ -1,0 +1,175 @@
+"""Sweeps: expand a suite into jobs and run them through an executor.
+
+Jobs are idempotent: a job whose ok row is stored is skipped; a job claimed by a worker that
+died is taken over; a failed job is recorded with its reason and the sweep goes on. Re-running
+the same command after a crash, ``kill -9`` or Ctrl-C resumes with nothing lost or duplicated.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalog import METHODS, create_task, task_names
+from .config import JobSpec, group_entry, make_job, model_config, model_names
+from .errors import ConfigError, UnknownNameError
+from .progress import make_progress
+from .results import STATUS_OK
+from .runner import RunSettings, run_job
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepPlan:
+    jobs: list[JobSpec]
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (task, model, why)
+
+
+@dataclass
+class SweepReport:
+    done: int = 0
+    failed: int = 0
+    skipped_existing: int = 0
+    claimed_elsewhere: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def expand_patterns(patterns: list[str], names_fn: Any, kind: str) -> list[str]:
+    out: list[str] = []
+    for pat in patterns:
+        matched = names_fn(pat)
+        if not matched:
+            raise UnknownNameError(kind, pat, names_fn(None))
+        out += [m for m in matched if m not in out]
+    return out
+
+
+def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
+               models: list[str] | None = None, seeds: list[int] | None = None,
+               budget: str | None = None, task_overrides: dict[str, Any] | None = None,
+               model_overrides: dict[str, Any] | None = None) -> SweepPlan:
+    """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden."""
+    base: dict[str, Any] = group_entry("suite", suite) if suite else {}
+    tasks = tasks or base.get("tasks")
+    models = models or base.get("models")
+    if not tasks or not models:
+        raise ConfigError("a sweep needs tasks and models",
+                          "give suite=NAME (see `sfmbench sweep --help`) or tasks=[..] models=[..]")
+    seeds = seeds if seeds is not None else base.get("seeds", [0])
+    budget = budget or base.get("budget", "cpu")
+    task_list = expand_patterns(list(tasks), task_names, "task")
+    model_list = expand_patterns(list(models), model_names, "model")
+    plan = SweepPlan(jobs=[])
+    for task in task_list:
+        spec = create_task(task, task_overrides).spec
+        for model in model_list:
+            cls = METHODS.get(model_config(model).method)
+            if not cls.supports(spec):
+                plan.skipped.append((task, model, f"does not support {spec.problem.value}"))
+                continue
+            for seed in seeds:
+                plan.jobs.append(make_job(task, model, int(seed), budget, task_overrides,
+                                          model_overrides))
+    return plan
+
+
+def run_jobs(jobs: list[JobSpec], store: Store, settings: RunSettings, *,
+             retry_failed: bool = True, max_attempts: int = 3,
+             progress: bool = True) -> SweepReport:
+    """Run jobs in this process, in order, skipping stored ones (the local sequential executor)."""
+    report = SweepReport()
+    done_keys = store.ok_keys()
+    pending = [j for j in jobs if j.key not in done_keys]
+    report.skipped_existing = len(jobs) - len(pending)
+    with make_progress(disable=not progress) as bar:
+        tid = bar.add_task("sweep", total=len(pending), status="")
+        for job in pending:
+            bar.update(tid, status=job.label)
+            attempts = store.failed_attempts(job.key)
+            if store.has_ok(job.key) or (attempts and not retry_failed) or \
+                    attempts >= max_attempts:
+                bar.advance(tid)
+                continue
+            if not store.claim(job.key):
+                report.claimed_elsewhere += 1
+                bar.advance(tid)
+                continue
+            with store.claimed(job.key):
+                row = run_job(job, store, RunSettings(**{**settings.__dict__,
+                                                         "show_progress": False}))
+            if row.status == STATUS_OK:
+                report.done += 1
+            else:
+                report.failed += 1
+                report.failures.append((job.label, (row.error or "").splitlines()[0]))
+            bar.advance(tid)
+    return report
+
+
+def _worker(jobs: list[JobSpec], url: str, settings: RunSettings, retry_failed: bool,
+            device: str | None) -> None:
+    if device:
+        settings.device = device
+    run_jobs(jobs, Store(url), settings, retry_failed=retry_failed, progress=False)
+
+
+def run_parallel(jobs: list[JobSpec], store: Store, settings: RunSettings, *, workers: int,
+                 gpus: list[str] | None = None, retry_failed: bool = True) -> SweepReport:
+    """N worker processes share the store and claim jobs from it (one GPU each if given)."""
+    ctx = mp.get_context("spawn")
+    procs = []
+    for i in range(workers):
+        device = gpus[i % len(gpus)] if gpus else None
+        order = jobs[i:] + jobs[:i]  # start at different jobs to reduce claim contention
+        p = ctx.Process(target=_worker, args=(order, store.url, settings, retry_failed, device))
+        p.start()
+        procs.append(p)
+    keys = {j.key for j in jobs}
+    with make_progress() as bar:
+        tid = bar.add_task(f"sweep ({workers} workers)", total=len(keys), status="")
+        while any(p.is_alive() for p in procs):
+            bar.update(tid, completed=len(keys & store.ok_keys()))
+            time.sleep(1.0)
+        bar.update(tid, completed=len(keys & store.ok_keys()))
+    rows = [r for r in store.rows() if r["job_key"] in keys]
+    rep = SweepReport(done=sum(r["status"] == STATUS_OK for r in rows))
+    failed = [r for r in rows if r["status"] != STATUS_OK]
+    rep.failed = len(failed)
+    rep.failures = [(f"{r['task']} x {r['method']} (seed {r['seed']})",
+                     (r["error"] or "").splitlines()[0]) for r in failed]
+    return rep
+
+
+def run_submitit(jobs: list[JobSpec], store: Store, settings: RunSettings,
+                 executor_cfg: dict[str, Any], retry_failed: bool = True) -> SweepReport:
+    """Submit worker jobs through submitit (SLURM, or ``cluster: local``/``debug``)."""
+    try:
+        import submitit
+    except ImportError as exc:
+        raise ConfigError("executor=slurm needs submitit",
+                          "pip install 'sfmbench[distributed]'") from exc
+    folder = Path(executor_cfg.get("folder", settings.run_dir / "submitit"))
+    ex = submitit.AutoExecutor(folder=folder, cluster=executor_cfg.get("cluster"))
+    params = {k: v for k, v in {
+        "timeout_min": executor_cfg.get("timeout_min"),
+        "slurm_partition": executor_cfg.get("partition"),
+        "gpus_per_node": executor_cfg.get("gpus_per_node"),
+        "cpus_per_task": executor_cfg.get("cpus_per_task"),
+        "mem_gb": executor_cfg.get("mem_gb")}.items() if v is not None}
+    if ex.cluster != "slurm":
+        params = {k: v for k, v in params.items() if not k.startswith("slurm_")}
+    ex.update_parameters(**params)
+    workers = int(executor_cfg.get("workers", 1))
+    submitted = [ex.submit(_worker, jobs[i:] + jobs[:i], store.url, settings, retry_failed, None)
+                 for i in range(workers)]
+    for job in submitted:
+        job.result()
+    keys = {j.key for j in jobs}
+    rows = [r for r in store.rows() if r["job_key"] in keys]
+    return SweepReport(done=sum(r["status"] == STATUS_OK for r in rows),
+                       failed=sum(r["status"] != STATUS_OK for r in rows))

@@ -1,0 +1,369 @@
+"""The foundation-model adapter contract, and the generic pieces every FM adapter shares.
+
+An adapter is a :class:`FoundationModel` subclass that declares what it supports (``problems``,
+``domains``, ``recipes``, ``pretraining_data``) and implements ``fit`` and ``predict``. The base
+gives it:
+
+- loading: :meth:`FoundationModel.load_source` turns the ``model_id`` param (a Hugging Face hub
+  id or a local folder) at ``revision`` into a local folder (:func:`resolve_source`), and refuses
+  models that ship their own code unless the user opted in (``trust_remote_code: true``);
+- fine-tuning recipes (``zero-shot``, ``frozen`` = linear probe, ``full``, ``lora`` through
+  ``peft``): :meth:`FoundationModel.apply_recipe` sets which weights train;
+- a tunable budget: :meth:`FoundationModel.tune` searches the ``search_space`` param (e.g.
+  learning rate, epochs) with :func:`sfmbench.tuning.optimize` on the validation split;
+- :func:`check_contract`, which lists what a plugin class is missing (``sfmbench check-plugin``).
+
+Model-specific code (tokenizers, patching, heads) lives in the family modules.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from sfmbench.errors import ConfigError, PluginError, SfmbenchError
+from sfmbench.method import FitReport, Method
+from sfmbench.specs import ProblemType
+
+if TYPE_CHECKING:
+    import optuna
+    import torch
+
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
+
+#: every fine-tuning recipe the suite knows
+RECIPES: tuple[str, ...] = ("zero-shot", "frozen", "full", "lora")
+#: the override that opts a run into executing a model's own code
+REMOTE_CODE_OVERRIDE = "model.params.trust_remote_code=true"
+#: files a hub download skips (other frameworks' weights)
+IGNORED_HUB_FILES: tuple[str, ...] = ("*.msgpack", "*.h5", "*.ot", "*.onnx", "flax_model*",
+                                      "tf_model*", "onnx/*", "*.gguf")
+_DTYPES = ("auto", "float32", "float16", "bfloat16")
+
+A = TypeVar("A")
+
+
+# ----------------------------------------------------------------------------------------------
+# loading
+# ----------------------------------------------------------------------------------------------
+def _looks_like_path(model_id: str) -> bool:
+    return model_id.startswith((".", "/", "~")) or "\\" in model_id or model_id.count("/") > 1
+
+
+def resolve_source(model_id: str, revision: str | None = None, *,
+                   ignore_patterns: tuple[str, ...] = IGNORED_HUB_FILES,
+                   allow_patterns: tuple[str, ...] | None = None) -> Path:
+    """The local folder holding ``model_id``: the folder itself, or the hub snapshot (downloaded
+    into the Hugging Face cache unless already there).
+
+    Raises :class:`SfmbenchError` naming the id and how to pre-download it or point ``model_id``
+    at a local folder when the hub cannot be reached (e.g. ``HF_HUB_OFFLINE=1``) or the id is
+    not a model.
+    """
+    if not model_id or not isinstance(model_id, str):
+        raise ConfigError("no model_id given",
+                          "set params.model_id in the model YAML (a Hugging Face hub id such as "
+                          "amazon/chronos-bolt-small, or a local folder)")
+    local = Path(model_id).expanduser()
+    if local.is_dir():
+        return local.resolve()
+    if local.exists() or _looks_like_path(model_id):
+        raise ConfigError(f"model_id {model_id!r} is not a folder",
+                          "point model_id at the folder written by save_pretrained (with its "
+                          "config.json), or give a hub id like owner/name")
+    from huggingface_hub import snapshot_download
+    from huggingface_hub import errors as hf_errors
+
+    hint = (f"download it once where the hub is reachable (`hf download {model_id}"
+            f"{f' --revision {revision}' if revision else ''}`, then run with HF_HUB_OFFLINE=1), "
+            "or set model_id to a local folder holding the model (model.params.model_id=/path)")
+    try:
+        path = snapshot_download(repo_id=model_id, revision=revision,
+                                 allow_patterns=list(allow_patterns) if allow_patterns else None,
+                                 ignore_patterns=list(ignore_patterns))
+    except hf_errors.HFValidationError as exc:
+        raise ConfigError(f"model_id {model_id!r} is neither a local folder nor a valid hub id",
+                          "give an existing folder or a hub id like owner/name") from exc
+    except (hf_errors.GatedRepoError, hf_errors.LocalTokenNotFoundError) as exc:
+        raise SfmbenchError(f"model {model_id!r} is gated on the Hugging Face hub: {exc}",
+                            "accept its license on the hub and log in (`hf auth login`), "
+                            "or " + hint.split(", or ", 1)[-1]) from exc
+    except hf_errors.RepositoryNotFoundError as exc:
+        raise SfmbenchError(f"model {model_id!r} was not found on the Hugging Face hub",
+                            "check the id's spelling, or " + hint.split(", or ", 1)[-1]) from exc
+    except hf_errors.RevisionNotFoundError as exc:
+        raise SfmbenchError(f"model {model_id!r} has no revision {revision!r}",
+                            "give an existing branch, tag or commit as model.params.revision"
+                            ) from exc
+    except (hf_errors.LocalEntryNotFoundError, hf_errors.OfflineModeIsEnabled,
+            hf_errors.HfHubHTTPError, OSError) as exc:
+        raise SfmbenchError(f"cannot get model {model_id!r} from the Hugging Face hub "
+                            f"(offline or unreachable: {type(exc).__name__})", hint) from exc
+    return Path(path)
+
+
+def needs_remote_code(folder: Path) -> bool:
+    """True when the checkpoint's config maps its classes to code shipped with the model."""
+    config = Path(folder) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        data = json.loads(config.read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(data.get("auto_map"))
+
+
+# ----------------------------------------------------------------------------------------------
+# tuning
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class TuneResult(Generic[A]):
+    """The outcome of :meth:`FoundationModel.tune`."""
+
+    params: dict[str, Any]                # the chosen hyperparameters
+    value: float                          # their validation score (task's primary metric)
+    artifact: A | None                    # the best trial's fitted object, when made in this process
+    n_trials: int
+    seconds: float
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------------
+# the adapter base
+# ----------------------------------------------------------------------------------------------
+class FoundationModel(Method):
+    """Base of every FM adapter (``kind = "fm"``).
+
+    Subclasses declare ``problems`` (and ``domains`` when they are modality-specific),
+    ``recipes`` (a subset of :data:`RECIPES`), ``pretraining_data`` and a ``defaults`` dict
+    that includes at least the keys of :attr:`FoundationModel.defaults`; they implement ``fit``
+    (call :meth:`load_source` there) and ``predict``.
+
+    Common params: ``model_id`` (hub id or local folder), ``revision``, ``trust_remote_code``
+    (opt-in), ``dtype``, ``recipe``, ``search_space`` (name -> list of choices, searched on the
+    validation split by :meth:`tune`), ``n_trials``, ``sampler``, ``lora`` (peft ``LoraConfig``
+    kwargs).
+    """
+
+    kind: ClassVar[str] = "fm"
+    #: fine-tuning recipes this adapter implements (subset of RECIPES)
+    recipes: ClassVar[frozenset[str]] = frozenset({"zero-shot"})
+    defaults: ClassVar[dict[str, Any]] = {
+        "model_id": None,
+        "revision": None,
+        "trust_remote_code": False,
+        "dtype": "float32",
+        "recipe": "zero-shot",
+        "search_space": {},
+        "n_trials": 1,
+        "sampler": "random",
+        "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
+    }
+
+    def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
+        merged = {**FoundationModel.defaults, **self.defaults, **params}
+        super().__init__(spec, merged, ctx)
+        recipe = self.params["recipe"]
+        if recipe not in self.recipes:
+            raise ConfigError(f"{type(self).__name__} does not support recipe {recipe!r}",
+                              f"use one of: {', '.join(sorted(self.recipes))} "
+                              f"(model.params.recipe=...)")
+        if self.params["dtype"] not in _DTYPES:
+            raise ConfigError(f"unknown dtype {self.params['dtype']!r}",
+                              f"use one of: {', '.join(_DTYPES)}")
+        self.source: Path | None = None
+
+    # -- loading -------------------------------------------------------------------------------
+    @property
+    def recipe(self) -> str:
+        return str(self.params["recipe"])
+
+    @property
+    def remote_code_allowed(self) -> bool:
+        return bool(self.params.get("trust_remote_code")) or bool(
+            getattr(self.ctx, "allow_remote_code", False))
+
+    def require_remote_code(self, model_id: str | None = None) -> None:
+        """Raise unless the user opted into running the model's own code."""
+        if self.remote_code_allowed:
+            return
+        model_id = model_id or str(self.params.get("model_id"))
+        raise SfmbenchError(
+            f"model {model_id!r} needs remote code: it runs Python files shipped with the "
+            "checkpoint, which sfmbench does not execute unless you opt in",
+            f"review the model's code, then pass {REMOTE_CODE_OVERRIDE} or set "
+            "`trust_remote_code: true` under params in its model YAML")
+
+    def load_source(self, **resolve_kwargs: Any) -> Path:
+        """Resolve ``model_id``/``revision`` to a local folder and apply the remote-code gate."""
+        model_id = self.params.get("model_id")
+        if not model_id:
+            raise ConfigError(f"{type(self).__name__} needs a model_id",
+                              "set model.params.model_id to a hub id or a local folder, or use "
+                              "one of its model YAMLs (`sfmbench models list`)")
+        folder = resolve_source(str(model_id), self.params.get("revision"), **resolve_kwargs)
+        if needs_remote_code(folder):
+            self.require_remote_code(str(model_id))
+        self.source = folder
+        return folder
+
+    def hf_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``from_pretrained`` on the resolved folder."""
+        return {"trust_remote_code": self.remote_code_allowed, "dtype": self.torch_dtype()}
+
+    def torch_dtype(self) -> "torch.dtype | str":
+        name = self.params["dtype"]
+        if name == "auto":
+            return "auto"
+        import torch
+        return getattr(torch, name)
+
+    # -- recipes -------------------------------------------------------------------------------
+    def apply_recipe(self, module: "torch.nn.Module", head: "torch.nn.Module | None" = None,
+                     recipe: str | None = None) -> "torch.nn.Module":
+        """Set which weights train for the recipe and return the module to train.
+
+        ``zero-shot``/``frozen``: the backbone is frozen (a ``head``, if any, stays trainable);
+        ``full``: everything trains; ``lora``: the backbone is wrapped with ``peft`` adapters
+        from the ``lora`` param (``target_modules: null`` lets peft pick per architecture).
+        """
+        recipe = recipe or self.recipe
+        if recipe == "lora":
+            from peft import LoraConfig, get_peft_model
+            cfg = {k: v for k, v in dict(self.params.get("lora") or {}).items() if v is not None}
+            try:
+                module = get_peft_model(module, LoraConfig(**cfg))
+            except ValueError as exc:
+                raise ConfigError(f"LoRA cannot wrap {type(module).__name__}: {exc}",
+                                  "set model.params.lora.target_modules to the names of its "
+                                  "linear layers") from exc
+        else:
+            for p in module.parameters():
+                p.requires_grad_(recipe == "full")
+        if head is not None:
+            for p in head.parameters():
+                p.requires_grad_(True)
+        return module
+
+    # -- tuning --------------------------------------------------------------------------------
+    def tune(self, fit_trial: Callable[[dict[str, Any]], tuple[float, A]],
+             stage: str = "finetune", search_space: Mapping[str, list[Any]] | None = None,
+             n_trials: int | None = None) -> TuneResult[A]:
+        """Search ``search_space`` (default: the ``search_space`` param) on validation data.
+
+        ``fit_trial(hp)`` fits with hyperparameters ``hp`` on train and returns (validation
+        score in the task's primary metric, the fitted object). Trials go through
+        :func:`sfmbench.tuning.optimize`, so the study is resumable; the best object is kept
+        in memory (``artifact`` is None when the best trial ran in an earlier process: refit
+        with ``params`` then).
+        """
+        from sfmbench.tuning import best_trial, optimize
+
+        space = {k: list(v) if isinstance(v, (list, tuple)) else [v]
+                 for k, v in dict(search_space if search_space is not None
+                                  else self.params.get("search_space") or {}).items()}
+        n = int(n_trials if n_trials is not None else self.params.get("n_trials") or 1)
+        higher = self.spec.higher_is_better
+        best: dict[str, Any] = {"value": None, "artifact": None, "number": None}
+        history: list[dict[str, Any]] = []
+
+        def objective(trial: "optuna.Trial") -> float:
+            hp = {k: trial.suggest_categorical(k, v) for k, v in space.items()}
+            value, artifact = fit_trial(hp)
+            value = float(value)
+            history.append({"trial": trial.number, **hp, "value": value})
+            if best["value"] is None or (value > best["value"] if higher else value < best["value"]):
+                best.update(value=value, artifact=artifact, number=trial.number)
+            return value
+
+        start = time.perf_counter()
+        sampler = str(self.params.get("sampler") or "random")
+        study = optimize(self.ctx, objective, n_trials=n, direction=self.spec.direction,
+                         stage=stage, sampler=sampler,
+                         search_space=space if sampler == "grid" else None)
+        top = best_trial(study)
+        artifact = best["artifact"] if best["number"] == top.number else None
+        return TuneResult(params=dict(top.params), value=float(top.value), artifact=artifact,
+                          n_trials=len(study.trials), seconds=time.perf_counter() - start,
+                          history=history)
+
+    # -- reporting -----------------------------------------------------------------------------
+    def fit_report(self, **kwargs: Any) -> FitReport:
+        """A FitReport that records the checkpoint and recipe besides ``kwargs``."""
+        report = FitReport(**kwargs)
+        report.hyperparameters = {"recipe": self.recipe, **report.hyperparameters}
+        report.extra = {"model_id": self.params.get("model_id"),
+                        "revision": self.params.get("revision"),
+                        "source": str(self.source) if self.source else None, **report.extra}
+        return report
+
+
+# ----------------------------------------------------------------------------------------------
+# contract check
+# ----------------------------------------------------------------------------------------------
+def check_contract(cls: type, params: Mapping[str, Any] | None = None) -> list[str]:
+    """What ``cls`` lacks to be a usable FM adapter (empty list = it meets the contract).
+
+    ``params`` are the merged model-YAML params, where a ``model_id`` may come from.
+    """
+    if not isinstance(cls, type) or not issubclass(cls, Method):
+        return [f"{cls!r} is not a subclass of sfmbench.Method (derive it from "
+                "sfmbench.fms.base.FoundationModel)"]
+    missing: list[str] = []
+    if not issubclass(cls, FoundationModel):
+        missing.append("it does not derive from sfmbench.fms.base.FoundationModel")
+    if getattr(cls, "kind", None) != "fm":
+        missing.append(f"kind is {getattr(cls, 'kind', None)!r}, not 'fm'")
+    problems = getattr(cls, "problems", frozenset())
+    if not problems:
+        missing.append("no problems declared (set problems = frozenset({ProblemType....}))")
+    else:
+        bad = [p for p in problems if not isinstance(p, ProblemType)]
+        if bad:
+            missing.append(f"problems {bad} are not ProblemType members")
+    abstract = sorted(getattr(cls, "__abstractmethods__", ()))
+    if abstract:
+        missing.append(f"not implemented: {', '.join(abstract)}")
+    for name in ("fit", "predict"):
+        fn = getattr(cls, name, None)
+        if fn is not None and name not in abstract and len(inspect.signature(fn).parameters) < 2:
+            missing.append(f"{name}() takes no data argument")
+    defaults = {**FoundationModel.defaults, **dict(getattr(cls, "defaults", {}) or {})}
+    merged = {**defaults, **dict(params or {})}
+    if not merged.get("model_id"):
+        missing.append("no model_id default (set defaults['model_id'] or params.model_id in "
+                       "its model YAML)")
+    recipes = set(getattr(cls, "recipes", ()) or ())
+    if not recipes:
+        missing.append(f"no recipes declared (a subset of {', '.join(RECIPES)})")
+    unknown = sorted(recipes - set(RECIPES))
+    if unknown:
+        missing.append(f"unsupported recipe(s) {unknown}; known: {', '.join(RECIPES)}")
+    recipe = merged.get("recipe")
+    if recipes and recipe not in recipes:
+        missing.append(f"default recipe {recipe!r} is not among its recipes "
+                       f"({', '.join(sorted(recipes))})")
+    if getattr(cls, "pretraining_data", None) in (None, ""):
+        missing.append("pretraining_data not declared (a short description of the corpus and "
+                       "its size)")
+    return missing
+
+
+def ensure_contract(cls: type, params: Mapping[str, Any] | None = None) -> None:
+    """Raise :class:`PluginError` listing everything :func:`check_contract` finds missing."""
+    missing = check_contract(cls, params)
+    if missing:
+        raise PluginError(f"{getattr(cls, '__name__', cls)} does not meet the FM adapter "
+                          f"contract: " + "; ".join(missing),
+                          "see sfmbench.fms.base.FoundationModel")
+
+
+__all__ = ["FoundationModel", "IGNORED_HUB_FILES", "RECIPES", "REMOTE_CODE_OVERRIDE",
+           "TuneResult", "check_contract", "ensure_contract", "needs_remote_code",
+           "resolve_source"]

@@ -1,0 +1,119 @@
+"""Validate and normalize stored result rows (one per job) before aggregation."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sfmbench.errors import DataError, SfmbenchError
+from sfmbench.results import STATUS_OK
+
+#: Columns every result frame must carry (all are fields of ``sfmbench.results.ResultRow``).
+REQUIRED_COLUMNS = ("task", "method", "kind", "seed", "status", "primary_value")
+
+#: Optional ResultRow columns and the value used when a frame lacks them.
+OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "domain": "",
+    "tuned": False,
+    "primary_metric": "",
+    "higher_is_better": True,
+    "total_seconds": math.nan,
+    "device": "cpu",
+    "params_total": None,
+    "params_trainable": None,
+    "pretraining_data": None,
+    "config_hash": "",
+    "budget": "",
+}
+
+NO_RESULTS_HINT = ("run some jobs first, e.g. `sfmbench run task=<task> model=<model>` or "
+                   "`sfmbench sweep suite=<suite>`, then build the leaderboard from the same "
+                   "storage")
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", "", "none", "nan"}
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    """Booleans as stored by SQL (0/1), CSV ("True") or Python; missing -> ``default``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise DataError(f"cannot read {value!r} as a boolean",
+                    hint="store booleans as True/False (or 1/0)")
+
+
+def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """A normalized copy of ``rows`` with a boolean ``usable`` column (status ok, finite value).
+
+    Raises SfmbenchError when no row is usable and DataError on malformed frames: missing
+    columns, one task stored with two primary metrics, or two successful rows for the same
+    (task, method, seed) (e.g. two budgets mixed in one store).
+    """
+    if not isinstance(rows, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame of result rows, got {type(rows).__name__}",
+                        hint="load the rows from the result store as a DataFrame first")
+    missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
+    if missing and not rows.empty:
+        raise DataError(f"result rows lack the column(s) {', '.join(missing)}",
+                        hint="pass rows with the fields of sfmbench.results.ResultRow")
+    if rows.empty:
+        raise SfmbenchError("there are no successful results to build a leaderboard from",
+                            hint=NO_RESULTS_HINT)
+    frame = rows.copy().reset_index(drop=True)
+    for column, default in OPTIONAL_DEFAULTS.items():
+        if column not in frame.columns:
+            frame[column] = default
+    for column in ("task", "method", "kind", "status", "domain", "primary_metric", "device",
+                   "config_hash", "budget"):
+        frame[column] = frame[column].fillna("").astype(str)
+    frame["tuned"] = [_as_bool(v, False) for v in frame["tuned"]]
+    frame["higher_is_better"] = [_as_bool(v, True) for v in frame["higher_is_better"]]
+    frame["primary_value"] = pd.to_numeric(frame["primary_value"], errors="coerce")
+    frame["total_seconds"] = pd.to_numeric(frame["total_seconds"], errors="coerce")
+    frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"])
+    usable = frame[frame["usable"]]
+    if usable.empty:
+        raise SfmbenchError(
+            f"there are no successful results to build a leaderboard from "
+            f"({len(frame)} stored row(s), none with status 'ok' and a finite primary metric)",
+            hint=NO_RESULTS_HINT)
+    _check_one_metric_per_task(usable)
+    _check_no_duplicate_seeds(usable)
+    return frame
+
+
+def _check_one_metric_per_task(usable: pd.DataFrame) -> None:
+    metrics = usable.groupby("task")[["primary_metric", "higher_is_better"]].nunique()
+    bad = metrics[(metrics > 1).any(axis=1)].index.tolist()
+    if bad:
+        raise DataError(f"task(s) {', '.join(map(str, bad))} were stored with more than one "
+                        "primary metric or direction",
+                        hint="build the leaderboard from rows of one task version only "
+                             "(filter the rows by task config before aggregating)")
+
+
+def _check_no_duplicate_seeds(usable: pd.DataFrame) -> None:
+    keys = ["task", "method", "seed"]
+    dup = usable[usable.duplicated(keys, keep=False)]
+    if dup.empty:
+        return
+    first = dup.sort_values(keys).iloc[0]
+    budgets = sorted(set(dup["budget"]) - {""})
+    raise DataError(
+        f"{dup.groupby(keys).ngroups} (task, method, seed) combination(s) have several "
+        f"successful results with different configs, e.g. task={first['task']!r} "
+        f"method={first['method']!r} seed={first['seed']!r}"
+        + (f" (budgets: {', '.join(budgets)})" if budgets else ""),
+        hint="select one budget/config per method before aggregating (e.g. rows with one "
+             "`budget` value), or give the variant its own model name")

@@ -1,0 +1,105 @@
+"""Turn stored result rows into the published leaderboard files and the terminal table."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from sfmbench.errors import SfmbenchError
+
+from .aggregate import LEADERBOARD_COLUMNS, aggregate
+from .formatting import fmt_value, leaderboard_cells, summary_cells
+from .htmlpage import to_html
+from .markdown import to_markdown
+from .plots import task_plots
+from .summary import SUMMARY_COLUMNS, summarize
+
+#: Float format of the CSVs: enough digits to cite, few enough to diff across platforms.
+CSV_FLOAT_FORMAT = "%.10g"
+
+
+@dataclass
+class LeaderboardResult:
+    """The frames behind a leaderboard and the files written from them."""
+
+    leaderboard: pd.DataFrame
+    summary: pd.DataFrame
+    paths: dict[str, Path] = field(default_factory=dict)   # csv, summary_csv, markdown, html
+    plots: bool = False                                      # whether the HTML embeds plots
+
+
+def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: float = 0.95,
+                      n_resamples: int = 2000, seed: int = 0,
+                      title: str = "sfmbench leaderboard") -> LeaderboardResult:
+    """Aggregate ``rows`` (one per job, ResultRow columns) and write into ``out_dir``:
+    ``leaderboard.csv``, ``summary.csv``, ``leaderboard.md`` and ``leaderboard.html``.
+
+    Deterministic: the same rows, ``seed`` and ``n_resamples`` give byte-identical files.
+    Raises SfmbenchError when there is no successful result.
+    """
+    board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    summary = summarize(rows, board, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SfmbenchError(f"cannot create the output folder {out}: {exc}",
+                            hint="pass a writable --out directory") from exc
+    plots = task_plots(board)
+    paths = {"csv": out / "leaderboard.csv", "summary_csv": out / "summary.csv",
+             "markdown": out / "leaderboard.md", "html": out / "leaderboard.html"}
+    _write_text(paths["csv"], to_csv(board))
+    _write_text(paths["summary_csv"], to_csv(summary))
+    _write_text(paths["markdown"], to_markdown(board, summary, title=title))
+    _write_text(paths["html"], to_html(board, summary, plots, title=title))
+    return LeaderboardResult(leaderboard=board, summary=summary, paths=paths,
+                             plots=plots is not None)
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """CSV text with a fixed float format and Unix line endings."""
+    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write atomically (temporary file + rename): readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
+    """A rich Table of a leaderboard or summary frame (any other frame: all its columns).
+
+    Cells are ``rich.text.Text``, so names with square brackets are never read as markup.
+    """
+    columns = list(frame.columns)
+    if columns == list(LEADERBOARD_COLUMNS):
+        records = [{"task": str(row["task"]), **leaderboard_cells(row)}
+                   for _, row in frame.iterrows()]
+        header = ["task", *leaderboard_cells(frame.iloc[0])] if len(frame) else ["task"]
+    elif columns == list(SUMMARY_COLUMNS):
+        records = [summary_cells(row) for _, row in frame.iterrows()]
+        header = list(records[0]) if records else columns
+    else:
+        records = [{c: fmt_value(row[c]) for c in columns} for _, row in frame.iterrows()]
+        header = columns
+    table = Table(title=title)
+    for name in header:
+        table.add_column(Text(name), overflow="fold")
+    previous_task = None
+    for record in records:
+        task = record.get("task")
+        if "task" in header and previous_task is not None and task != previous_task:
+            table.add_section()
+        previous_task = task
+        table.add_row(*(Text(record[name]) for name in header))
+    return table

@@ -1,0 +1,61 @@
+"""Seeded, vectorized bootstrap helpers shared by the leaderboard and its summary.
+
+Every random draw comes from a generator derived from a base seed plus string keys (task,
+method, ...), so a number depends only on its own inputs: adding a method to the store does not
+change the confidence interval of another one, and the same input always gives the same output.
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+#: Relative tolerance under which two bootstrap means count as equal (float noise, not a win).
+TIE_RTOL = 1e-9
+
+
+def rng_for(seed: int, *keys: str) -> np.random.Generator:
+    """A generator seeded by ``seed`` and stable hashes of ``keys`` (independent of call order)."""
+    entropy = [int(seed)] + [zlib.crc32(key.encode("utf-8")) for key in keys]
+    return np.random.default_rng(np.random.SeedSequence(entropy))
+
+
+def bootstrap_means(values: np.ndarray, n_resamples: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Means of ``n_resamples`` resamples (with replacement) of ``values``: shape (n_resamples,)."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError("bootstrap_means needs a non-empty 1-D array of values")
+    idx = rng.integers(0, values.size, size=(n_resamples, values.size))
+    return values[idx].mean(axis=1)
+
+
+def percentile_interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of bootstrap ``samples``."""
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(np.asarray(samples, dtype=float), [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def mean_ci(values: np.ndarray, confidence: float, n_resamples: int,
+            rng: np.random.Generator) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean; a single value gives the degenerate CI (v, v)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 1:
+        return float(values[0]), float(values[0])
+    return percentile_interval(bootstrap_means(values, n_resamples, rng), confidence)
+
+
+def better_indicator(a: np.ndarray, b: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """Elementwise 1 where ``a`` beats ``b``, 0.5 on a tie (within float noise), else 0."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    diff = a - b if higher_is_better else b - a
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1.0)
+    tie = np.abs(diff) <= TIE_RTOL * scale
+    return np.where(tie, 0.5, (diff > 0).astype(float))
+
+
+def prob_better(a_samples: np.ndarray, b_samples: np.ndarray, higher_is_better: bool) -> float:
+    """P(a beats b) over paired bootstrap replicates, ties counting one half."""
+    return float(better_indicator(a_samples, b_samples, higher_is_better).mean())

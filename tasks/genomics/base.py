@@ -1,0 +1,101 @@
+"""The base class of every DNA sequence-classification task."""
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, ClassVar
+
+from sfmbench.data import TaskData
+from sfmbench.specs import ProblemType, TaskSpec
+from sfmbench.task import Task
+
+from .encoding import ALPHABET
+from .sequences import SequenceTable, build_task_data, holdout, max_length
+
+
+class SequenceTask(Task):
+    """A classification task over DNA sequences, one-hot encoded as ``(5, length)``.
+
+    Subclasses read their source into :class:`SequenceTable` splits (:meth:`read_splits`) and
+    declare what they know without reading data (:meth:`declared_length`,
+    :meth:`declared_classes`); this base validates, carves the validation hold-out when the
+    source has none, encodes, and builds the spec.
+    """
+
+    params: ClassVar[dict[str, Any]] = {"length": None, "crop": False}
+    primary_metric: ClassVar[str] = "mcc"
+    metrics: ClassVar[tuple[str, ...]] = ("mcc", "f1", "accuracy")
+    domain: ClassVar[str] = "genomics"
+    source_url: ClassVar[str] = ""
+    license: ClassVar[str] = ""
+    citation: ClassVar[str] = ""
+    #: without a declared length, pad to the longest sequence of every split (True) or of
+    #: train only (False: longer validation/test sequences are then an error unless cropped)
+    pad_to_all_splits: ClassVar[bool] = False
+
+    def __init__(self, name: str, **params: Any) -> None:
+        super().__init__(name, **params)
+        self._splits: tuple[SequenceTable, SequenceTable | None, SequenceTable] | None = None
+
+    # what subclasses provide ------------------------------------------------------------------
+    @abstractmethod
+    def read_splits(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
+        """(train, validation or None, test) as read from the source."""
+
+    def declared_length(self) -> int | None:
+        """The padded length known without reading data (None: max over train)."""
+        return None
+
+    def declared_classes(self) -> int | None:
+        return None
+
+    def split_description(self) -> str:
+        return "source train/validation/test files"
+
+    def description(self) -> str:
+        return ""
+
+    # derived ------------------------------------------------------------------------------------
+    def _read(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
+        if self._splits is None:
+            self._splits = self.read_splits()
+        return self._splits
+
+    @property
+    def length(self) -> int:
+        """Padded sequence length: the ``length`` param, else declared, else max over train."""
+        if self.config.get("length"):
+            return int(self.config["length"])
+        declared = self.declared_length()
+        if declared is not None:
+            return declared
+        splits = [t for t in self._read() if t is not None]
+        return max_length(*(splits if self.pad_to_all_splits else splits[:1]))
+
+    @property
+    def num_classes(self) -> int:
+        declared = self.declared_classes()
+        return declared if declared is not None else int(self._read()[0].labels.max()) + 1
+
+    @property
+    def spec(self) -> TaskSpec:
+        return TaskSpec(
+            name=self.name, domain=self.domain, problem=ProblemType.CLASSIFICATION,
+            input_shape=(len(ALPHABET), self.length), primary_metric=self.primary_metric,
+            higher_is_better=True, metrics=self.metrics, num_classes=self.num_classes,
+            splits=self.split_description(), source=self.source_url, license=self.license,
+            citation=self.citation, description=self.description(),
+            extra={"alphabet": ALPHABET, "x_dtype": "uint8", "crop": bool(self.config["crop"])})
+
+    def load(self) -> TaskData:
+        train, val, test = self._read()
+        info: dict[str, Any] = {}
+        if val is None:
+            train, val, info = holdout(train)
+        else:
+            info["val_source"] = val.source
+        return build_task_data(train, val, test, length=self.length,
+                               num_classes=self.declared_classes(),
+                               crop=bool(self.config["crop"]), info=info)
+
+    def data_size(self) -> int | None:
+        return len(self._splits[0]) if self._splits is not None else None

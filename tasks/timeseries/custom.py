@@ -1,0 +1,68 @@
+"""``ltsf/csv``: forecasting on a user's own CSV with the LTSF conventions."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sfmbench.data import TaskData
+from sfmbench.errors import ConfigError, DataError
+from sfmbench.specs import TaskSpec
+from sfmbench.task import Task
+
+from .ltsf import forecasting_spec
+from .params import positive_int
+from .splits import RatioSplit
+
+
+class CSVForecastTask(Task):
+    """Forecast every channel (or one ``target`` column) of the CSV at ``path``.
+
+    The file needs a date column (``date_column``) and numeric value columns; rows are split
+    chronologically by the ``split`` fractions (default 0.7/0.1/0.2).
+    """
+
+    params: ClassVar[dict[str, Any]] = {"path": None, "horizon": None, "target": None,
+                                        "date_column": "date", "split": (0.7, 0.1, 0.2),
+                                        "lookback": 512}
+
+    def __init__(self, name: str, **params: Any) -> None:
+        super().__init__(name, **params)
+        if not self.config["path"]:
+            raise ConfigError(f"task {name!r} needs the parameter 'path'",
+                              "point it at your CSV, e.g. task.path=/data/my_series.csv")
+        self.path = Path(str(self.config["path"])).expanduser()
+        self.horizon = positive_int(name, "horizon", self.config["horizon"])
+        self.lookback = positive_int(name, "lookback", self.config["lookback"])
+        self.split = RatioSplit.parse(self.config["split"])
+        self.target = self.config["target"] or None
+        self.date_column = str(self.config["date_column"])
+
+    @cached_property
+    def _columns(self) -> list[str]:
+        import pandas as pd
+
+        if not self.path.is_file():
+            raise DataError(f"no such file: {self.path}",
+                            "check task.path; the file must exist and be readable")
+        return [str(c) for c in pd.read_csv(self.path, nrows=0).columns]
+
+    @property
+    def spec(self) -> TaskSpec:
+        channels = 1 if self.target else max(1, len(self._columns) - 1)
+        what = f"column {self.target!r}" if self.target else "every column"
+        return forecasting_spec(
+            self.name, domain="timeseries", lookback=self.lookback, horizon=self.horizon,
+            channels=channels, splits=self.split.describe(), source=str(self.path),
+            description=f"{what} of {self.path.name}; forecast {self.horizon} steps from "
+                        f"{self.lookback}",
+            extra={"file": str(self.path), "target": self.target})
+
+    def load(self) -> TaskData:
+        from .csvio import read_series_csv
+        from .windows import build_task_data
+
+        table = read_series_csv(self.path, self.date_column, self.target)
+        borders = self.split.borders(len(table.values))
+        return build_task_data(table.values, borders, self.lookback, self.horizon, table.channels,
+                               info={"file": str(self.path), "target": self.target})

@@ -1,0 +1,98 @@
+"""Long-term forecasting (LTSF) tasks on the community CSVs, with the community conventions."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sfmbench.data import TaskData
+from sfmbench.download import ensure_file, verify
+from sfmbench.errors import ConfigError, DataError
+from sfmbench.specs import ProblemType, TaskSpec
+from sfmbench.task import Task
+
+from .catalog import CACHE_DIR, DATASETS, LTSFDataset
+from .params import positive_int
+from .splits import FixedSplit
+
+#: every forecasting task reports these, on the standardized scale; the first is primary
+METRICS = ("mse", "mae")
+PROTOCOL = ("val and test windows borrow one lookback of history from the previous split; "
+            "StandardScaler fitted on train only; metrics on the standardized scale over every "
+            "stride-1 test window (n_test - horizon + 1), channel and step")
+
+
+def forecasting_spec(name: str, *, domain: str, lookback: int, horizon: int, channels: int,
+                     splits: str, **kw: Any) -> TaskSpec:
+    """The spec shared by every forecasting task (MSE primary, lower is better)."""
+    return TaskSpec(name=name, domain=domain, problem=ProblemType.FORECASTING,
+                    input_shape=(lookback, channels), primary_metric=METRICS[0],
+                    higher_is_better=False, metrics=METRICS, horizon=horizon, lookback=lookback,
+                    splits=f"{splits}; {PROTOCOL}", **kw)
+
+
+class LTSFTask(Task):
+    """One LTSF dataset at one horizon, e.g. ``ltsf/ETTh1-96``.
+
+    The CSV is read from ``<SFMBENCH_DATA>/ltsf/<original file name>`` when present (checked
+    against its sha256 where known), else downloaded there; ``path`` points at a copy elsewhere.
+    """
+
+    params: ClassVar[dict[str, Any]] = {"dataset": None, "horizon": None, "lookback": None,
+                                        "path": None}
+
+    def __init__(self, name: str, **params: Any) -> None:
+        super().__init__(name, **params)
+        key = self.config["dataset"]
+        if key not in DATASETS:
+            raise ConfigError(f"task {name!r}: unknown LTSF dataset {key!r}",
+                              f"choose one of: {', '.join(DATASETS)}")
+        self.dataset: LTSFDataset = DATASETS[key]
+        self.horizon = positive_int(name, "horizon", self.config["horizon"])
+        lookback = self.config["lookback"]
+        self.lookback = positive_int(name, "lookback",
+                                     self.dataset.lookback if lookback is None else lookback)
+
+    @property
+    def spec(self) -> TaskSpec:
+        d = self.dataset
+        return forecasting_spec(
+            self.name, domain="timeseries", lookback=self.lookback, horizon=self.horizon,
+            channels=d.channels, splits=d.split.describe(), source=d.url, license=d.license,
+            citation=d.citation,
+            description=f"{d.name} ({d.description}), every {d.step}; forecast {self.horizon} "
+                        f"steps from {self.lookback}",
+            extra={"dataset": d.name, "file": d.relpath, "sha256": d.sha256, "step": d.step})
+
+    def locate(self) -> Path:
+        """The CSV to read: ``path`` if given, else the cached file (downloaded if missing)."""
+        d = self.dataset
+        if self.config["path"]:
+            path = Path(self.config["path"]).expanduser()
+            if not path.is_file():
+                raise DataError(f"no such file: {path}",
+                                f"check task.path, or leave it unset to use "
+                                f"<SFMBENCH_DATA>/{CACHE_DIR}/{d.filename} (downloaded from "
+                                f"{d.url})")
+            verify(path, d.sha256, d.url)
+            return path
+        return ensure_file(d.relpath, d.url, d.sha256)
+
+    def load(self) -> TaskData:
+        from .csvio import read_series_csv
+        from .windows import build_task_data
+
+        d = self.dataset
+        path = self.locate()
+        table = read_series_csv(path)
+        if len(table.channels) != d.channels:
+            raise DataError(f"{path} has {len(table.channels)} value columns; {d.name} has "
+                            f"{d.channels}", f"this is not the canonical {d.filename}: delete it "
+                            f"and run again to download it from {d.url}")
+        borders = d.split.borders(len(table.values))
+        return build_task_data(table.values, borders, self.lookback, self.horizon, table.channels,
+                               info={"dataset": d.name, "file": str(path), "source": d.url,
+                                     "sha256": d.sha256})
+
+    def data_size(self) -> int | None:
+        split = self.dataset.split
+        return split.train if isinstance(split, FixedSplit) else None  # ratio: needs the file
