@@ -79,7 +79,7 @@ def parse_overrides(args: list[str]) -> dict[str, Any]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import OverrideParseException
 
-    bad = [a for a in args if "=" not in a]
+    bad = [a for a in args if "=" not in a or a.startswith("=")]
     if bad:
         raise ConfigError(f"malformed override {bad[0]!r}: expected KEY=VALUE",
                           "e.g. task=ltsf/ETTh1-96 model=autoar seed=0 model.lags=[64,96]")

@@ -23,7 +23,7 @@ from .errors import DataError
 
 #: environment variable naming the data cache; default: the user cache dir of "sfmbench"
 DATA_ENV = "SFMBENCH_DATA"
-CHUNK = 1 << 20
+CHUNK = 1 << 16
 #: resume attempts after a connection drop or a short read, per call of :func:`fetch`
 MAX_ATTEMPTS = 5
 TIMEOUT = (15.0, 60.0)  # (connect, read) seconds
@@ -80,7 +80,7 @@ def fetch(url: str, dest: str | os.PathLike[str], sha256: str | None = None, *,
         raise DataError(f"cannot create the folder {dest.parent}: {exc}",
                         f"set {DATA_ENV} to a writable folder") from exc
     part = dest.with_name(dest.name + ".part")
-    with FileLock(str(dest) + ".lock"):  # concurrent workers must not append to one .part
+    with FileLock(dest.with_name(f".{dest.name}.lock")):  # one writer per .part at a time
         if dest.is_file():  # another process finished it while we waited
             verify(dest, sha256, url)
             return dest
@@ -111,11 +111,11 @@ def _download(url: str, part: Path, dest: Path, progress: bool) -> None:
             attempts += 1
             offset = part.stat().st_size if part.exists() else 0
             try:
-                done, got = _request_once(url, part, dest, offset, bar, task)
-            except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as exc:
-                done, got = False, (part.stat().st_size if part.exists() else 0) - offset
-                if (got <= 0 and attempts == 1) or attempts >= MAX_ATTEMPTS:
+                done = _request_once(url, part, dest, offset, bar, task)
+            except requests.exceptions.ChunkedEncodingError:  # connection dropped mid-body
+                done = False
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempts == 1 or attempts >= MAX_ATTEMPTS:
                     raise _offline_error(url, dest, exc) from None
                 continue
             if done:
@@ -129,8 +129,8 @@ def _download(url: str, part: Path, dest: Path, progress: bool) -> None:
 
 
 def _request_once(url: str, part: Path, dest: Path, offset: int, bar: Any,
-                  task: Any) -> tuple[bool, int]:
-    """One GET from ``offset``; returns (whole file present, bytes received)."""
+                  task: Any) -> bool:
+    """One GET from ``offset``; True when the whole file is now in ``part``."""
     headers = {"Accept-Encoding": "identity"}  # byte counts must match Content-Length
     if offset:
         headers["Range"] = f"bytes={offset}-"
@@ -138,9 +138,9 @@ def _request_once(url: str, part: Path, dest: Path, offset: int, bar: Any,
         if resp.status_code == 416 and offset:  # nothing beyond what we have
             total = _total_from_range(resp.headers.get("Content-Range", ""))
             if total == offset:
-                return True, 0
+                return True
             part.unlink()  # our partial file is longer than the resource: start over
-            return False, 0
+            return False
         if resp.status_code >= 400:
             hint = ("check the URL; the file may have moved upstream" if resp.status_code == 404
                     else "retry later")
@@ -156,20 +156,18 @@ def _request_once(url: str, part: Path, dest: Path, offset: int, bar: Any,
             mode = "wb"
         if bar is not None:
             bar.update(task, total=total, completed=offset)
-        got = 0
         with open(part, mode) as fh:
             for block in resp.iter_content(CHUNK):
                 fh.write(block)
-                got += len(block)
                 if bar is not None:
                     bar.advance(task, len(block))
-        size = offset + got
+        size = part.stat().st_size
         if total is not None and size < total:
-            return False, got  # the server closed early: resume
+            return False  # the server closed early: resume
         if total is not None and size > total:
             part.unlink()
-            return False, got
-        return True, got
+            return False
+        return True
 
 
 def _total_from_range(header: str) -> int | None:

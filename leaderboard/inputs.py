@@ -54,7 +54,8 @@ def _as_bool(value: Any, default: bool) -> bool:
 
 
 def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """A normalized copy of ``rows`` with a boolean ``usable`` column (status ok, finite value).
+    """A normalized, canonically sorted copy of ``rows`` with a boolean ``usable`` column
+    (status ok and a finite primary value).
 
     Raises SfmbenchError when no row is usable and DataError on malformed frames: missing
     columns, one task stored with two primary metrics, or two successful rows for the same
@@ -82,6 +83,9 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
     frame["primary_value"] = pd.to_numeric(frame["primary_value"], errors="coerce")
     frame["total_seconds"] = pd.to_numeric(frame["total_seconds"], errors="coerce")
     frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"])
+    # Canonical order, so results (bootstrap draws, float sums) do not depend on row order.
+    frame = frame.sort_values(["task", "method", "seed", "config_hash", "status"],
+                              kind="mergesort").reset_index(drop=True)
     usable = frame[frame["usable"]]
     if usable.empty:
         raise SfmbenchError(

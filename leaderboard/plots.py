@@ -16,6 +16,8 @@ import pandas as pd
 #: Marker colour per (kind, tuned) so tuned baselines, simple references and FMs stand apart.
 KIND_COLORS = {("baseline", True): "#1f77b4", ("baseline", False): "#9e9e9e",
                ("fm", False): "#d62728", ("fm", True): "#d62728"}
+KIND_LABELS = {"#1f77b4": "tuned baseline", "#9e9e9e": "simple baseline",
+               "#d62728": "foundation model"}
 OTHER_COLOR = "#2ca02c"
 
 
@@ -52,7 +54,10 @@ def _svg_data_uri(group: pd.DataFrame) -> str:
                   for k, t in zip(group["kind"], group["tuned"])]
         ax.errorbar(means, y, xerr=np.clip(errors, 0, None), fmt="none", ecolor="#555555",
                     capsize=3, linewidth=1)
-        ax.scatter(means, y, c=colors, zorder=3)
+        for color in dict.fromkeys(colors):         # one legend entry per kind present
+            mask = np.array([c == color for c in colors])
+            ax.scatter(means[mask], y[mask], color=color, zorder=3,
+                       label=KIND_LABELS.get(color, "other"))
         reference = first["reference_baseline"]
         if reference:
             ref_mean = group.loc[group["method"] == reference, "mean"]
@@ -64,6 +69,7 @@ def _svg_data_uri(group: pd.DataFrame) -> str:
         ax.set_xlabel(f"{first['metric']} ({arrow}); bars: 95% bootstrap CI")
         ax.set_title(str(first["task"]))
         ax.grid(axis="x", alpha=0.3)
+        ax.legend(loc="best", fontsize="small", frameon=False)
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})

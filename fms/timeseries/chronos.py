@@ -9,6 +9,7 @@ and ``lora``), selected on the validation windows against the zero-shot model.
 """
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 import warnings
@@ -66,6 +67,7 @@ class Chronos(WindowForecaster):
         from chronos import BaseChronosPipeline
 
         folder = self.load_source()
+        _silence_length_advice()
         kwargs: dict[str, Any] = {"device_map": self.ctx.device, "dtype": self.torch_dtype()}
         if self.remote_code_allowed:
             kwargs["trust_remote_code"] = True
@@ -191,3 +193,17 @@ class _quiet(warnings.catch_warnings):
         super().__enter__()
         warnings.filterwarnings("ignore", message=".*prediction length.*")
         warnings.filterwarnings("ignore", message=".*prediction_length.*")
+
+
+def _drop_length_advice(record: logging.LogRecord) -> bool:
+    return "keeping prediction length" not in str(record.msg)
+
+
+def _silence_length_advice() -> None:
+    """The original Chronos logs the same advice through loggers named after its files."""
+    from chronos import chronos as original, chronos_bolt
+
+    for module in (original, chronos_bolt):
+        log = logging.getLogger(module.__file__)
+        if _drop_length_advice not in log.filters:
+            log.addFilter(_drop_length_advice)

@@ -79,8 +79,9 @@ def encode(seqs: Sequence[str], length: int, *, crop: bool = False, source: str 
                         f"at position {col}, which is not a DNA base",
                         f"allowed: {ALPHABET} and the IUPAC codes {AMBIGUOUS} (either case); "
                         "clean the sequence or drop the row")
-    rows, cols = np.nonzero(codes != _PAD)
-    out[rows, codes[rows, cols], cols] = 1
+    width = codes.shape[1]
+    np.equal(codes[:, None, :], np.arange(len(ALPHABET), dtype=np.uint8)[None, :, None],
+             out=out[:, :, :width].view(bool))  # padding codes match no channel
     return out
 
 

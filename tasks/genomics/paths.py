@@ -1,26 +1,13 @@
-"""Where genomics data lives: ``<data root>/<benchmark>/...``.
-
-The data root comes from ``sfmbench.download.data_root()`` (``SFMBENCH_DATA``, default a user
-cache dir); until that module exists the same rule is applied here.
-"""
+"""Where genomics data lives: ``<data root>/<benchmark>/...`` (data root: ``SFMBENCH_DATA``)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-
-def data_root() -> Path:
-    try:
-        from sfmbench.download import data_root as engine_root
-    except ImportError:
-        env = os.environ.get("SFMBENCH_DATA")
-        if env:
-            return Path(env).expanduser()
-        import platformdirs
-        return Path(platformdirs.user_cache_dir("sfmbench")) / "data"
-    return Path(engine_root())
+from sfmbench.download import data_root
 
 
 def benchmark_dir(benchmark: str, root: str | os.PathLike[str] | None = None) -> Path:
-    """Folder of one benchmark (``gue``, ``nt``, ``nt-revised``, ``genomic-benchmarks``)."""
+    """Folder of one benchmark (``gue``, ``nt``, ``nt-revised``, ``genomic-benchmarks``);
+    ``root`` (a task's ``root`` param) overrides the data root."""
     return (Path(root).expanduser() if root else data_root()) / benchmark

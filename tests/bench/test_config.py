@@ -1,0 +1,80 @@
+"""Config composition and overrides."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sfmbench.config import (check_keys, config_hash, make_job, model_config, parse_overrides,
+                             split_prefixed)
+from sfmbench.errors import ConfigError, UnknownNameError
+
+pytestmark = pytest.mark.usefixtures("toy_registry")
+
+
+def test_parse_overrides_hydra_grammar() -> None:
+    ov = parse_overrides(["task=ltsf/ETTh1-96", "models=[a,b]", "seeds=0,1,2", "model.lr=1e-3",
+                          "task.path=/x/y.csv", "flag=true", "x=null"])
+    assert ov == {"task": "ltsf/ETTh1-96", "models": ["a", "b"], "seeds": [0, 1, 2],
+                  "model.lr": 0.001, "task.path": "/x/y.csv", "flag": True, "x": None}
+    assert split_prefixed(ov, "model") == {"lr": 0.001}
+    assert split_prefixed(parse_overrides(["model.a.b=2"]), "model") == {"a": {"b": 2}}
+
+
+@pytest.mark.parametrize("bad", ["model=[", "task", "=3", "seed=0)"])
+def test_malformed_overrides_are_clear(bad: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_overrides([bad])
+    assert "override" in str(err.value) and err.value.hint
+
+
+def test_unknown_setting_suggests() -> None:
+    with pytest.raises(ConfigError, match="did you mean seed"):
+        check_keys({"sed": 1}, {"seed", "task"}, "run")
+
+
+def test_unknown_names_suggest_close_matches() -> None:
+    with pytest.raises(UnknownNameError) as err:
+        make_job("toy/forcast", "toy-mean")
+    assert "toy/forecast" in err.value.close_matches
+    with pytest.raises(UnknownNameError) as err:
+        make_job("toy/forecast", "toy-maen")
+    assert "toy-mean" in err.value.close_matches
+    with pytest.raises(UnknownNameError):
+        make_job("toy/forecast", "toy-mean", budget="gpu-huge")
+
+
+def test_bad_seed_and_task_param() -> None:
+    with pytest.raises(ConfigError, match="seed must be an integer"):
+        make_job("toy/forecast", "toy-mean", seed="abc")  # type: ignore[arg-type]
+    from sfmbench import create_task
+    with pytest.raises(ConfigError, match="no parameter"):
+        create_task("toy/forecast", {"horizn": 3})
+
+
+def test_job_key_is_stable_and_sensitive() -> None:
+    a = make_job("toy/forecast", "toy-mean", 0, "smoke")
+    assert a.key == make_job("toy/forecast", "toy-mean", 0, "smoke").key
+    assert a.key != make_job("toy/forecast", "toy-mean", 1, "smoke").key
+    assert a.key != make_job("toy/forecast", "toy-mean", 0, "smoke", {"rows": 500}).key
+    assert a.key != make_job("toy/forecast", "toy-mean", 0, "smoke", None, {"sleep": 0.1}).key
+    assert config_hash({"a": 1, "b": 2}) == config_hash({"b": 2, "a": 1})
+
+
+def test_model_yaml_budgets_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "toy-variant.yaml").write_text(
+        "method: toy-mean\ndescription: a variant\nparams: {sleep: 0.5}\n"
+        "budgets:\n  smoke: {sleep: 0.0}\n")
+    monkeypatch.setenv("SFMBENCH_CONFIG_PATH", str(tmp_path))
+    cfg = model_config("toy-variant")
+    assert cfg.method == "toy-mean"
+    assert cfg.resolved_params("cpu") == {"fail": False, "sleep": 0.5}
+    assert cfg.resolved_params("smoke") == {"fail": False, "sleep": 0.0}
+    assert cfg.resolved_params("smoke", {"fail": True})["fail"] is True
+    (tmp_path / "model" / "broken.yaml").write_text("method: toy-mean\nparms: {}\n")
+    with pytest.raises(ConfigError, match="unknown key"):
+        model_config("broken")
+    (tmp_path / "model" / "bad-yaml.yaml").write_text("method: [unclosed\n")
+    with pytest.raises(ConfigError, match="cannot read config"):
+        model_config("bad-yaml")

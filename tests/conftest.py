@@ -1,0 +1,26 @@
+"""Shared fixtures: an isolated run directory and store for every test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own run dir; no test writes to the user's store or cache."""
+    monkeypatch.setenv("SFMBENCH_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("SFMBENCH_STORAGE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    if "SFMBENCH_DATA" not in os.environ:
+        monkeypatch.setenv("SFMBENCH_DATA", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real small data sets (../shared/data), or skip."""
+    root = os.environ.get("SFMBENCH_SHARED_DATA")
+    if not root or not Path(root).is_dir():
+        pytest.skip("SFMBENCH_SHARED_DATA is not set to the shared data folder")
+    return Path(root)

@@ -1,0 +1,125 @@
+"""Published files: CSV schema and determinism, Markdown/HTML escaping, plots, rich table."""
+from __future__ import annotations
+
+import io
+import re
+import sys
+
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from sfmbench.errors import SfmbenchError
+from sfmbench.leaderboard import (LEADERBOARD_COLUMNS, SUMMARY_COLUMNS, LeaderboardResult,
+                                  build_leaderboard, render_table)
+
+from lb_rows import frame_from, make_row
+
+EVIL = "<script>alert('x')</script>"
+PIPED = "my|fm"
+
+
+def sample_rows() -> pd.DataFrame:
+    return frame_from(
+        {("gue/prom", "dasha"): [0.61, 0.63, 0.60], ("gue/prom", "linear"): [0.4, 0.42],
+         ("gue/prom", "dnabert2"): [0.65, 0.66, 0.64],
+         ("ltsf/ETTh1-96", "autoar"): [0.40, 0.41], ("ltsf/ETTh1-96", "chronos"): [0.43, 0.44]},
+        make_row("gue/prom", "dnabert2", 9, None, status="failed", error="OOM"))
+
+
+def with_names(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    return frame.assign(method=frame["method"].replace(mapping))
+
+
+def test_build_writes_all_files_with_the_schema(tmp_path):
+    result = build_leaderboard(sample_rows(), tmp_path / "out", n_resamples=500)
+    assert isinstance(result, LeaderboardResult)
+    assert {p.name for p in result.paths.values()} == {
+        "leaderboard.csv", "summary.csv", "leaderboard.md", "leaderboard.html"}
+    assert all(p.is_file() and p.parent == tmp_path / "out" for p in result.paths.values())
+    board = pd.read_csv(result.paths["csv"], keep_default_na=False, na_values=[""])
+    assert list(board.columns) == list(LEADERBOARD_COLUMNS)
+    assert list(pd.read_csv(result.paths["summary_csv"]).columns) == list(SUMMARY_COLUMNS)
+    assert board[["task", "method"]].values.tolist() == \
+        result.leaderboard[["task", "method"]].values.tolist()
+    pd.testing.assert_series_equal(board["mean"], result.leaderboard["mean"], rtol=1e-9)
+    assert board.loc[board["method"] == "dnabert2", "n_failed"].item() == 1
+    assert not list(tmp_path.joinpath("out").glob(".*.tmp"))       # no leftovers
+
+
+def test_same_input_gives_byte_identical_files(tmp_path):
+    rows = sample_rows()
+    first = build_leaderboard(rows, tmp_path / "a", n_resamples=500)
+    second = build_leaderboard(rows.sample(frac=1.0, random_state=0), tmp_path / "b",
+                               n_resamples=500)
+    for key, path in first.paths.items():
+        assert path.read_bytes() == second.paths[key].read_bytes(), key
+
+
+def test_html_escapes_every_value(tmp_path):
+    rows = with_names(sample_rows(), {"dnabert2": EVIL, "chronos": PIPED})
+    rows.loc[rows["task"] == "gue/prom", "task"] = "gue/<b>prom</b>"
+    result = build_leaderboard(rows, tmp_path, n_resamples=200, title="<i>mine</i>")
+    page = result.paths["html"].read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "<b>prom" not in page and "<i>mine" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "gue/&lt;b&gt;prom&lt;/b&gt;" in page
+    assert result.plots and page.count('<img class="plot"') == 2
+    assert re.search(r'src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"', page)
+
+
+def test_markdown_escapes_pipes_and_html(tmp_path):
+    rows = with_names(sample_rows(), {"dnabert2": EVIL, "chronos": PIPED})
+    text = build_leaderboard(rows, tmp_path, n_resamples=200).paths["markdown"].read_text(
+        encoding="utf-8")
+    assert "<script" not in text
+    assert "my\\|fm" in text
+    tables = [line for line in text.splitlines() if line.startswith("| ")]
+    for line in tables:                       # every row has as many cells as its header
+        cells = re.split(r"(?<!\\)\|", line)
+        assert len(cells) - 2 in (2, 8, 10), line
+    assert any("my\\|fm" in line for line in tables)
+
+
+def test_html_without_matplotlib_skips_plots(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)     # `import matplotlib` now fails
+    result = build_leaderboard(sample_rows(), tmp_path, n_resamples=200)
+    page = result.paths["html"].read_text(encoding="utf-8")
+    assert result.plots is False
+    assert "<img" not in page and "Plots skipped" in page
+    assert "dnabert2" in page
+
+
+def test_empty_rows_raise_with_how_to_get_results(tmp_path):
+    with pytest.raises(SfmbenchError, match="no successful results") as info:
+        build_leaderboard(pd.DataFrame(), tmp_path / "out")
+    assert "sfmbench sweep" in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SfmbenchError, match="cannot create the output folder"):
+        build_leaderboard(sample_rows(), blocker / "out", n_resamples=100)
+
+
+def print_table(table) -> str:
+    console = Console(file=io.StringIO(), width=250, record=True)
+    console.print(table)
+    return console.export_text()
+
+
+def test_render_table_shows_rows_without_reading_markup(tmp_path):
+    rows = with_names(sample_rows(), {"chronos": "[bold]fm[/bold]"})
+    result = build_leaderboard(rows, tmp_path, n_resamples=100)
+    table = render_table(result.leaderboard, title="Leaderboard")
+    assert table.row_count == len(result.leaderboard)
+    text = print_table(table)
+    assert "[bold]fm[/bold]" in text and "dasha" in text and "baseline (tuned)" in text
+    summary = render_table(result.summary)
+    assert summary.row_count == len(result.summary) == 2
+    assert "W/T/L" in print_table(summary)
+    other = render_table(pd.DataFrame({"a": [1, 2], "b": [0.5, None]}))
+    assert other.row_count == 2 and "–" in print_table(other)
