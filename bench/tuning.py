@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import optuna
-from optuna.storages import RDBStorage, RetryFailedTrialCallback
+from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
 from .context import RunContext
@@ -33,9 +33,16 @@ def optuna_storage(url: str | None) -> RDBStorage | None:
         if url.startswith("sqlite"):
             kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
         _STORAGES[url] = RDBStorage(url, heartbeat_interval=30, grace_period=120,
-                                    failed_trial_callback=RetryFailedTrialCallback(max_retry=2),
-                                    **kwargs)
+                                    **_retry_callback(), **kwargs)
     return _STORAGES[url]
+
+
+def _retry_callback() -> dict[str, Any]:
+    """Retry trials whose worker died (optuna >= 4.9 renamed the argument)."""
+    import optuna.storages as st
+    if hasattr(st, "RetryHeartbeatStaleTrialCallback"):
+        return {"heartbeat_stale_trial_callback": st.RetryHeartbeatStaleTrialCallback(max_retry=2)}
+    return {"failed_trial_callback": st.RetryFailedTrialCallback(max_retry=2)}
 
 
 def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None

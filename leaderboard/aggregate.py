@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .inputs import prepare_rows
-from .stats import mean_ci, rng_for
+from .stats import check_bootstrap_args, mean_ci, rng_for
 
 #: The leaderboard schema, in column order: name -> meaning. Stable; diff and cite against it.
 LEADERBOARD_COLUMNS: dict[str, str] = {
@@ -21,8 +21,8 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "mean": "Mean of the primary metric over successful seeds.",
     "std": "Sample standard deviation (ddof=1) over seeds; empty (NaN) when n < 2.",
     "n": "Number of successful seeds behind `mean`.",
-    "ci_low": "Lower end of the 95% percentile-bootstrap CI of the mean over seeds (seeded, "
-              "deterministic); equals `mean` when n = 1 (no spread can be estimated).",
+    "ci_low": "Lower end of the percentile-bootstrap CI (default 95%) of the mean over "
+              "seeds, seeded and deterministic; equals `mean` when n = 1 (no spread).",
     "ci_high": "Upper end of the same CI; equals `mean` when n = 1.",
     "rank": "Rank of `mean` on the task, 1 = best (direction-aware); ties share the lowest "
             "rank; empty when the method has no successful seed.",
@@ -43,6 +43,11 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
 }
 
 
+#: Row columns a (task, method) record is computed from.
+_RECORD_INPUTS = ("usable", "primary_value", "total_seconds", "device", "seed", "config_hash",
+                  "kind", "tuned", "params_total", "params_trainable", "pretraining_data")
+
+
 def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int = 2000,
               seed: int = 0) -> pd.DataFrame:
     """The leaderboard frame (columns ``LEADERBOARD_COLUMNS``) from stored result rows.
@@ -51,11 +56,14 @@ def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int 
     (task, method) pair whose jobs all failed still gets a row, with ``n`` = 0 and empty
     statistics, so failures stay visible. Rows are ordered by (domain, task, rank, method).
     """
+    check_bootstrap_args(confidence, n_resamples, seed)
     frame = prepare_rows(rows)
     task_info = _task_info(frame)
-    records = [_pair_record(task, method, group, task_info.loc[task], confidence,
-                            n_resamples, seed)
-               for (task, method), group in frame.groupby(["task", "method"], sort=True)]
+    columns = {c: frame[c].to_numpy() for c in _RECORD_INPUTS}
+    groups = sorted(frame.groupby(["task", "method"]).indices.items())
+    records = [_pair_record(task, method, {c: a[idx] for c, a in columns.items()},
+                            task_info.loc[task], confidence, n_resamples, seed)
+               for (task, method), idx in groups]
     board = pd.DataFrame.from_records(records)
     board = _add_ranks(board)
     board = _add_reference(board)
@@ -79,37 +87,39 @@ def _first_nonempty(values: pd.Series) -> str:
     return nonempty[0] if nonempty else ""
 
 
-def _pair_record(task: str, method: str, group: pd.DataFrame, info: pd.Series,
+def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.Series,
                  confidence: float, n_resamples: int, seed: int) -> dict:
-    ok = group[group["usable"]]
-    values = ok["primary_value"].to_numpy(dtype=float)
+    """One leaderboard record from the columns (as arrays) of one (task, method) group."""
+    ok = group["usable"]
+    values = group["primary_value"][ok].astype(float)
     n = int(values.size)
     mean = float(values.mean()) if n else math.nan
     std = float(values.std(ddof=1)) if n > 1 else math.nan
     ci_low, ci_high = (mean_ci(values, confidence, n_resamples, rng_for(seed, task, method))
                        if n else (math.nan, math.nan))
-    on_cpu = ok["device"].str.lower().isin(["cpu", ""])
-    ok_jobs = set(zip(ok["seed"], ok["config_hash"]))
-    failed = group[~group["usable"]]
-    n_failed = sum((s, h) not in ok_jobs for s, h in zip(failed["seed"], failed["config_hash"]))
+    seconds = np.nan_to_num(group["total_seconds"][ok].astype(float))
+    on_cpu = np.isin(np.char.lower(group["device"][ok].astype(str)), ["cpu", ""])
+    ok_jobs = set(zip(group["seed"][ok], group["config_hash"][ok]))
+    n_failed = sum((s, h) not in ok_jobs
+                   for s, h in zip(group["seed"][~ok], group["config_hash"][~ok]))
     return {
         "domain": info["domain"], "task": task, "metric": info["metric"],
         "direction": info["direction"], "method": method,
         "kind": _first_nonempty(group["kind"]), "tuned": bool(group["tuned"].any()),
         "mean": mean, "std": std, "n": n, "ci_low": ci_low, "ci_high": ci_high,
-        "cpu_hours": float(ok.loc[on_cpu, "total_seconds"].sum()) / 3600.0,
-        "gpu_hours": float(ok.loc[~on_cpu, "total_seconds"].sum()) / 3600.0,
-        "params_total": _max_int(ok["params_total"]),
-        "params_trainable": _max_int(ok["params_trainable"]),
-        "pretraining_data": ";".join(sorted({str(v) for v in ok["pretraining_data"]
+        "cpu_hours": float(seconds[on_cpu].sum()) / 3600.0,
+        "gpu_hours": float(seconds[~on_cpu].sum()) / 3600.0,
+        "params_total": _max_int(group["params_total"][ok]),
+        "params_trainable": _max_int(group["params_trainable"][ok]),
+        "pretraining_data": ";".join(sorted({str(v) for v in group["pretraining_data"][ok]
                                              if v is not None and not pd.isna(v) and str(v)})),
         "n_failed": int(n_failed),
-        "config_hashes": ";".join(sorted({h for h in ok["config_hash"] if h})),
+        "config_hashes": ";".join(sorted({h for h in group["config_hash"][ok] if h})),
     }
 
 
-def _max_int(values: pd.Series) -> float:
-    numeric = pd.to_numeric(values, errors="coerce").dropna()
+def _max_int(values: np.ndarray) -> float:
+    numeric = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").dropna()
     return float(numeric.max()) if len(numeric) else math.nan
 
 

@@ -69,6 +69,15 @@ def fmt_kind(kind: Any, tuned: Any) -> str:
     return f"{kind} (tuned)" if kind == "baseline" and tuned is True else str(kind)
 
 
+def page_note(confidence: float) -> str:
+    """The legend printed above the tables of the Markdown and HTML pages."""
+    return (f"Δ vs baseline is signed so that positive means better than the task's best tuned "
+            f"baseline. CI: {confidence:.0%} percentile bootstrap over seeds (over tasks and "
+            "seeds for P(FM beats baseline)). W/T/L: a task is a win when the bootstrap "
+            "probability that the FM beats the baseline exceeds 0.95, a loss below 0.05, "
+            "else a tie.")
+
+
 def leaderboard_cells(row: pd.Series) -> dict[str, str]:
     """The compact per-method view of one leaderboard row, used by every renderer."""
     return {
@@ -76,7 +85,7 @@ def leaderboard_cells(row: pd.Series) -> dict[str, str]:
         "method": str(row["method"]),
         "kind": fmt_kind(row["kind"], bool(row["tuned"])),
         "mean ± std": fmt_mean_std(row["mean"], row["std"]),
-        "95% CI": fmt_interval(row["ci_low"], row["ci_high"]),
+        "CI": fmt_interval(row["ci_low"], row["ci_high"]),
         "n": fmt_value(row["n"]),
         "Δ vs baseline": fmt_signed(row["delta_vs_best_baseline"]),
         "compute (h)": fmt_hours(row["cpu_hours"], row["gpu_hours"]),
@@ -95,6 +104,6 @@ def summary_cells(row: pd.Series) -> dict[str, str]:
         "norm. score (FM)": fmt_value(row["mean_normalized_score"], 3),
         "norm. score (baseline)": fmt_value(row["baseline_mean_normalized_score"], 3),
         "P(FM beats baseline)": fmt_value(row["p_beats_baseline"], 3),
-        "95% CI": fmt_interval(row["p_beats_ci_low"], row["p_beats_ci_high"], 3),
+        "CI": fmt_interval(row["p_beats_ci_low"], row["p_beats_ci_high"], 3),
     }
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from .aggregate import LEADERBOARD_COLUMNS
-from .formatting import leaderboard_cells, summary_cells
+from .formatting import leaderboard_cells, page_note, summary_cells
 from .summary import SUMMARY_COLUMNS
 
 _STYLE = """
@@ -21,7 +21,7 @@ img.plot { max-width: 100%; display: block; }
 .note { color: #666; font-size: 0.9em; }
 """
 
-_NUMERIC = {"rank", "mean ± std", "95% CI", "n", "Δ vs baseline", "params", "failed", "tasks",
+_NUMERIC = {"rank", "mean ± std", "CI", "n", "Δ vs baseline", "params", "failed", "tasks",
             "W/T/L", "norm. score (FM)", "norm. score (baseline)", "P(FM beats baseline)"}
 
 
@@ -46,12 +46,11 @@ def html_table(records: Iterable[Mapping[str, str]]) -> str:
 
 
 def to_html(board: pd.DataFrame, summary: pd.DataFrame, plots: dict[str, str] | None, *,
-            title: str = "sfmbench leaderboard") -> str:
+            title: str = "sfmbench leaderboard", confidence: float = 0.95) -> str:
     """The full page. ``plots`` maps task -> image data URI (None: matplotlib missing)."""
     body = [f"<h1>{esc(title)}</h1>",
             '<p class="note">Data: <a href="leaderboard.csv">leaderboard.csv</a>, '
-            '<a href="summary.csv">summary.csv</a>. &Delta; vs baseline is signed so that '
-            "positive means better than the task's best tuned baseline.</p>"]
+            f'<a href="summary.csv">summary.csv</a>. {esc(page_note(confidence))}</p>']
     if plots is None:
         body.append('<p class="note">Plots skipped: matplotlib is not installed '
                     "(pip install 'sfmbench[plots]').</p>")
@@ -67,7 +66,7 @@ def to_html(board: pd.DataFrame, summary: pd.DataFrame, plots: dict[str, str] | 
                         f'{esc(first["reference_baseline"] or "none")}</p>')
             body.append(html_table(leaderboard_cells(row) for _, row in group.iterrows()))
             if plots and task in plots:
-                body.append(f'<img class="plot" alt="{esc(task)}: mean and 95% CI per method" '
+                body.append(f'<img class="plot" alt="{esc(task)}: mean and bootstrap CI per method" '
                             f'src="{esc(plots[task])}">')
             body.append("</section>")
     body += ["<h2>Columns of leaderboard.csv</h2>",

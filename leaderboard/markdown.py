@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 
 from .aggregate import LEADERBOARD_COLUMNS
-from .formatting import leaderboard_cells, summary_cells
+from .formatting import leaderboard_cells, page_note, summary_cells
 from .summary import SUMMARY_COLUMNS
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
@@ -40,11 +40,10 @@ def md_table(records: Iterable[Mapping[str, str]],
 
 
 def to_markdown(board: pd.DataFrame, summary: pd.DataFrame, *,
-                title: str = "sfmbench leaderboard") -> str:
+                title: str = "sfmbench leaderboard", confidence: float = 0.95) -> str:
     """The whole page: per-domain FM summary, per-task tables, column definitions."""
     parts = [f"# {escape_md(title)}\n",
-             "Generated from `leaderboard.csv`; Δ vs baseline is signed so that positive "
-             "means better than the task's best tuned baseline.\n",
+             f"Data: `leaderboard.csv`, `summary.csv`. {escape_md(page_note(confidence))}\n",
              "## Foundation models vs. best tuned baseline\n",
              md_table(summary_cells(row) for _, row in summary.iterrows())]
     for (domain, task), group in board.groupby(["domain", "task"], sort=False):

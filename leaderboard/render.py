@@ -54,8 +54,10 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
              "markdown": out / "leaderboard.md", "html": out / "leaderboard.html"}
     _write_text(paths["csv"], to_csv(board))
     _write_text(paths["summary_csv"], to_csv(summary))
-    _write_text(paths["markdown"], to_markdown(board, summary, title=title))
-    _write_text(paths["html"], to_html(board, summary, plots, title=title))
+    _write_text(paths["markdown"], to_markdown(board, summary, title=title,
+                                                       confidence=confidence))
+    _write_text(paths["html"], to_html(board, summary, plots, title=title,
+                                               confidence=confidence))
     return LeaderboardResult(leaderboard=board, summary=summary, paths=paths,
                              plots=plots is not None)
 

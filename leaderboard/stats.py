@@ -10,8 +10,23 @@ import zlib
 
 import numpy as np
 
+from sfmbench.errors import ConfigError
+
 #: Relative tolerance under which two bootstrap means count as equal (float noise, not a win).
 TIE_RTOL = 1e-9
+
+
+def check_bootstrap_args(confidence: float, n_resamples: int, seed: int) -> None:
+    """Reject settings the bootstrap cannot use, saying which values work."""
+    if not 0.0 < confidence < 1.0:
+        raise ConfigError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}",
+                          hint="use e.g. 0.95 for a 95% interval")
+    if int(n_resamples) != n_resamples or n_resamples < 1:
+        raise ConfigError(f"n_resamples must be a positive integer, got {n_resamples!r}",
+                          hint="use e.g. 2000 (more resamples: steadier intervals, slower)")
+    if int(seed) != seed or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}",
+                          hint="use e.g. 0")
 
 
 def rng_for(seed: int, *keys: str) -> np.random.Generator:

@@ -14,9 +14,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from sfmbench.errors import ConfigError
+
 from .aggregate import aggregate
 from .inputs import prepare_rows
-from .stats import better_indicator, bootstrap_means, percentile_interval, rng_for
+from .stats import (better_indicator, bootstrap_means, check_bootstrap_args,
+                    percentile_interval, rng_for)
 
 #: The summary schema, in column order: name -> meaning.
 SUMMARY_COLUMNS: dict[str, str] = {
@@ -34,8 +37,8 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "p_beats_baseline": "Probability that the FM beats the reference baseline on a task, "
                         "from a stratified bootstrap: tasks resampled with replacement, seeds "
                         "resampled within each task (ties count one half).",
-    "p_beats_ci_low": "Lower end of the 95% percentile CI of `p_beats_baseline`.",
-    "p_beats_ci_high": "Upper end of the 95% percentile CI of `p_beats_baseline`.",
+    "p_beats_ci_low": "Lower end of the (default 95%) percentile CI of `p_beats_baseline`.",
+    "p_beats_ci_high": "Upper end of the same CI of `p_beats_baseline`.",
     "untuned_references": "Tasks whose reference baseline is an untuned fallback.",
 }
 
@@ -47,6 +50,10 @@ def summarize(rows: pd.DataFrame, leaderboard: pd.DataFrame | None = None, *,
 
     ``leaderboard`` is the output of ``aggregate(rows)``; it is computed when not given.
     """
+    check_bootstrap_args(confidence, n_resamples, seed)
+    if not 0.5 < win_threshold < 1.0:
+        raise ConfigError(f"win_threshold must be between 0.5 and 1, got {win_threshold!r}",
+                          hint="use e.g. 0.95 (a win needs P(FM better) > 0.95)")
     frame = prepare_rows(rows)
     board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed) \
         if leaderboard is None else leaderboard

@@ -24,3 +24,20 @@ def shared_data() -> Path:
     if not root or not Path(root).is_dir():
         pytest.skip("SFMBENCH_SHARED_DATA is not set to the shared data folder")
     return Path(root)
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A fresh, empty PostgreSQL database (SFMBENCH_TEST_POSTGRES_URL, set by .ci/run), or skip."""
+    base = os.environ.get("SFMBENCH_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("SFMBENCH_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+    import uuid
+
+    import sqlalchemy as sa
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return str(sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False))

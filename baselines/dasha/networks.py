@@ -41,7 +41,8 @@ class FixedConvs:
             k, d = default_kernel, 1
         self.index += 1
         conv = (nn.Conv1d, nn.Conv2d)[self.ndim - 1]
-        padding: int | str = "same" if stride == 1 else d * (k - 1) // 2
+        # symmetric integer padding where it exists: padding="same" copies the input (slow)
+        padding: int | str = d * (k - 1) // 2 if stride > 1 or d * (k - 1) % 2 == 0 else "same"
         return conv(in_channels, out_channels, k, stride=stride, padding=padding, dilation=d,
                     bias=False)
 

@@ -112,11 +112,17 @@ def predict_inputs(tail_map: TailMap, inputs: ForecastInputs,
 
 def window_gram(z: np.ndarray, before: int, after: int, first_origin: int | None = None,
                 last_origin: int | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
-    """Gram matrix of the rows ``[1, z[o-before], ..., z[o+after-1]]`` for each channel.
+    """Gram matrix of the rows ``[1, z[o-before], ..., z[o+after-1]]`` over origins and channels.
 
     Origins run over ``[first_origin, last_origin]`` (defaults: every complete window). Returns a
     (before + after + 1)^2 float64 matrix whose index 0 is the intercept column, then the window
-    values oldest first. Windows are never all materialized: at most ``chunk_rows`` rows at once.
+    values oldest first.
+
+    Windows are never materialized. Entry (a, a+k) is a sum of lag-k products
+    ``q_k[u] = sum_c z[u, c] z[u+k, c]`` over a run of consecutive ``u``, so one prefix sum of
+    ``q_k`` per lag gives a whole diagonal: O(width x T x C) work instead of the
+    O(width^2 x T x C) of a product of all windows, and memory of one channel chunk (at most
+    about ``chunk_rows x (width + 1)`` values, at least one channel).
     """
     z = np.asarray(z)
     t, c = z.shape
@@ -126,16 +132,26 @@ def window_gram(z: np.ndarray, before: int, after: int, first_origin: int | None
     g = np.zeros((width + 1, width + 1))
     if hi < lo:
         return g
-    view = np.lib.stride_tricks.sliding_window_view(z, width, axis=0)  # (t-width+1, C, width)
-    step = rows_per_chunk(c, chunk_rows)
-    for o in range(lo, hi + 1, step):
-        block = view[o - before:min(o + step, hi + 1) - before]
-        w = np.asarray(block, dtype=np.float64).reshape(-1, width)
-        g[1:, 1:] += w.T @ w
-        g[0, 1:] += w.sum(axis=0)
-        g[0, 0] += len(w)
-    g[1:, 0] = g[0, 1:]
-    return g
+    n_win = hi - lo + 1
+    seg = z[lo - before:hi - before + width]          # every row some window touches
+    per = max(1, int(chunk_rows) * (width + 1) // len(seg))
+    for c0 in range(0, c, per):
+        x = np.asarray(seg[:, c0:c0 + per], dtype=np.float64)
+        g[0, 0] += n_win * x.shape[1]
+        g[0, 1:] += _run_sums(x.sum(axis=1), n_win, width)
+        for k in range(width):
+            q = np.einsum("tc,tc->t", x[:len(x) - k], x[k:])
+            a = np.arange(width - k)
+            g[1 + a, 1 + a + k] += _run_sums(q, n_win, width - k)
+    upper = np.triu(g)
+    return upper + np.triu(upper, 1).T
+
+
+def _run_sums(q: np.ndarray, run: int, count: int) -> np.ndarray:
+    """``[q[a:a+run].sum() for a in range(count)]`` via one prefix sum."""
+    prefix = np.concatenate([[0.0], np.cumsum(q)])
+    a = np.arange(count)
+    return prefix[a + run] - prefix[a]
 
 
 def solve_normal(xtx: np.ndarray, xty: np.ndarray, ridge: float = 0.0,

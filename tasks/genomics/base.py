@@ -28,9 +28,6 @@ class SequenceTask(Task):
     source_url: ClassVar[str] = ""
     license: ClassVar[str] = ""
     citation: ClassVar[str] = ""
-    #: without a declared length, pad to the longest sequence of every split (True) or of
-    #: train only (False: longer validation/test sequences are then an error unless cropped)
-    pad_to_all_splits: ClassVar[bool] = False
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -47,6 +44,10 @@ class SequenceTask(Task):
 
     def declared_classes(self) -> int | None:
         return None
+
+    def crop(self) -> bool:
+        """Whether sequences longer than :attr:`length` keep their first bases (else an error)."""
+        return bool(self.config.get("crop"))
 
     def split_description(self) -> str:
         return "source train/validation/test files"
@@ -68,8 +69,7 @@ class SequenceTask(Task):
         declared = self.declared_length()
         if declared is not None:
             return declared
-        splits = [t for t in self._read() if t is not None]
-        return max_length(*(splits if self.pad_to_all_splits else splits[:1]))
+        return max_length(self._read()[0])
 
     @property
     def num_classes(self) -> int:
@@ -84,7 +84,7 @@ class SequenceTask(Task):
             higher_is_better=True, metrics=self.metrics, num_classes=self.num_classes,
             splits=self.split_description(), source=self.source_url, license=self.license,
             citation=self.citation, description=self.description(),
-            extra={"alphabet": ALPHABET, "x_dtype": "uint8", "crop": bool(self.config["crop"])})
+            extra={"alphabet": ALPHABET, "x_dtype": "uint8", "crop": self.crop()})
 
     def load(self) -> TaskData:
         train, val, test = self._read()
@@ -95,7 +95,7 @@ class SequenceTask(Task):
             info["val_source"] = val.source
         return build_task_data(train, val, test, length=self.length,
                                num_classes=self.declared_classes(),
-                               crop=bool(self.config["crop"]), info=info)
+                               crop=self.crop(), info=info)
 
     def data_size(self) -> int | None:
         return len(self._splits[0]) if self._splits is not None else None

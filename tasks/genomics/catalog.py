@@ -83,19 +83,22 @@ NT_CITATION = ("Dalla-Torre et al., The Nucleotide Transformer: Building and Eva
 class GBDataset(NamedTuple):
     name: str
     classes: int
-    length: int | None  # None: variable length, padded to the longest training sequence
+    length: int
+    variable: bool = False  # variable-length set: padded to `length`, longer ones cropped
 
 
-#: the 8 tasks of Genomic Benchmarks (Gresova et al., BMC Genomic Data 2023)
+#: the 8 tasks of Genomic Benchmarks (Gresova et al., BMC Genomic Data 2023). For the
+#: variable-length sets, `length` is a fixed cap [unverified: the published maximum lengths as
+#: we recall them]; a longer sequence keeps its first `length` bases unless task.crop=false.
 GENOMIC_BENCHMARKS: tuple[GBDataset, ...] = (
-    GBDataset("dummy_mouse_enhancers_ensembl", 2, None),
+    GBDataset("dummy_mouse_enhancers_ensembl", 2, 4707, variable=True),
     GBDataset("demo_coding_vs_intergenomic_seqs", 2, 200),
     GBDataset("demo_human_or_worm", 2, 200),
     GBDataset("human_enhancers_cohn", 2, 500),
-    GBDataset("human_enhancers_ensembl", 2, None),
-    GBDataset("human_ensembl_regulatory", 3, None),
+    GBDataset("human_enhancers_ensembl", 2, 573, variable=True),
+    GBDataset("human_ensembl_regulatory", 3, 802, variable=True),
     GBDataset("human_nontata_promoters", 2, 251),
-    GBDataset("human_ocr_ensembl", 2, None),
+    GBDataset("human_ocr_ensembl", 2, 593, variable=True),
 )
 GB_CITATION = ("Gresova et al., Genomic benchmarks: a collection of datasets for genomic "
                "sequence classification, BMC Genomic Data 2023")

@@ -61,15 +61,15 @@ def download(name: str, dest: Path) -> None:
 class GenomicBenchmarkTask(SequenceTask):
     """One Genomic Benchmarks dataset, e.g. ``genomic-benchmarks/human_nontata_promoters``."""
 
+    #: crop None: crop only the variable-length sets (to their declared cap)
     params: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
-                                        "crop": False}
+                                        "crop": None}
     primary_metric: ClassVar[str] = "accuracy"
     metrics: ClassVar[tuple[str, ...]] = ("accuracy", "f1", "mcc")
     source_url: ClassVar[str] = ("https://github.com/ML-Bioinfo-CEITEC/genomic_benchmarks "
                                  "(PyPI genomic-benchmarks)")
     citation: ClassVar[str] = GB_CITATION
     license: ClassVar[str] = "Apache-2.0 (package); sequences from Ensembl/UCSC references"
-    pad_to_all_splits: ClassVar[bool] = True  # variable-length sets: test may hold the longest
 
     @property
     def dataset(self) -> GBDataset:
@@ -99,10 +99,14 @@ class GenomicBenchmarkTask(SequenceTask):
     def declared_classes(self) -> int | None:
         return self.dataset.classes
 
+    def crop(self) -> bool:
+        crop = self.config.get("crop")
+        return self.dataset.variable if crop is None else bool(crop)
+
     def split_description(self) -> str:
         return "train (minus a stratified 10% validation hold-out, seed 42) / test"
 
     def description(self) -> str:
         d = self.dataset
-        size = f"{d.length} bp" if d.length else "variable length (padded to the longest)"
+        size = f"up to {d.length} bp (cropped)" if d.variable else f"{d.length} bp"
         return f"Genomic Benchmarks {d.name}, {size}, {d.classes} classes"

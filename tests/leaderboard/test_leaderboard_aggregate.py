@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from sfmbench.errors import DataError, SfmbenchError
+from sfmbench.errors import ConfigError, DataError, SfmbenchError
 from sfmbench.leaderboard import LEADERBOARD_COLUMNS, aggregate
 from sfmbench.leaderboard.stats import rng_for
 
@@ -105,7 +105,8 @@ def test_fallback_to_untuned_baseline_and_no_baseline():
     board = aggregate(frame_from({("gue/prom", "linear"): [0.5], ("gue/prom", "chronos"): [0.6],
                                   ("gue/tf", "chronos"): [0.6]}))
     prom = row_of(board, "gue/prom", "chronos")
-    assert prom["reference_baseline"] == "linear" and prom["reference_is_tuned"] == False  # noqa: E712
+    assert prom["reference_baseline"] == "linear"
+    assert prom["reference_is_tuned"] == False  # noqa: E712  (pandas' nullable boolean)
     assert prom["delta_vs_best_baseline"] == pytest.approx(0.1)
     tf = row_of(board, "gue/tf", "chronos")
     assert tf["reference_baseline"] == "" and pd.isna(tf["reference_is_tuned"])
@@ -210,3 +211,10 @@ def test_two_metrics_for_one_task_are_rejected():
                           make_row("gue/prom", "dasha", 0, 0.7, primary_metric="accuracy")])
     with pytest.raises(DataError, match="gue/prom"):
         aggregate(frame)
+
+
+@pytest.mark.parametrize("kwargs", [{"confidence": 1.0}, {"confidence": 0.0},
+                                    {"n_resamples": 0}, {"n_resamples": 2.5}, {"seed": -1}])
+def test_bad_bootstrap_settings_are_config_errors(kwargs):
+    with pytest.raises(ConfigError):
+        aggregate(frame_from({("gue/prom", "chronos"): VALUES}), **kwargs)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from sfmbench.errors import ConfigError
 from sfmbench.leaderboard import SUMMARY_COLUMNS, aggregate, summarize
 from sfmbench.leaderboard.stats import better_indicator, prob_better
 
@@ -39,8 +40,10 @@ def test_clear_win_clear_loss_and_tie():
 
 def test_loss_on_min_metric_and_win_probability_one():
     frame = frame_from({
-        ("ltsf/ETTh1-96", "autoar"): around(0.38, 0.1), ("ltsf/ETTh1-96", "chronos"): around(0.5, 0.1),
-        ("ltsf/ETTh2-96", "autoar"): around(0.30, 0.1), ("ltsf/ETTh2-96", "chronos"): around(0.4, 0.1),
+        ("ltsf/ETTh1-96", "autoar"): around(0.38, 0.1),
+        ("ltsf/ETTh1-96", "chronos"): around(0.5, 0.1),
+        ("ltsf/ETTh2-96", "autoar"): around(0.30, 0.1),
+        ("ltsf/ETTh2-96", "chronos"): around(0.4, 0.1),
         ("gue/prom", "dasha"): around(0.5), ("gue/prom", "chronos"): around(0.9),
     })
     summary = summarize(frame)
@@ -124,3 +127,8 @@ def test_prob_better_respects_direction_and_ties():
     a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
     assert prob_better(a, b, higher_is_better=True) == pytest.approx(0.5)
     assert list(better_indicator(a, b, higher_is_better=False)) == [1.0, 0.5, 0.0]
+
+
+def test_bad_win_threshold_is_a_config_error():
+    with pytest.raises(ConfigError, match="win_threshold"):
+        summarize(frame_from({("gue/prom", "chronos"): [0.5]}), win_threshold=0.3)
