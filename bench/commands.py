@@ -6,7 +6,7 @@ import fnmatch
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
@@ -17,9 +17,10 @@ from .config import (budget_names, check_keys, group_entry, make_job, model_conf
 from .errors import ConfigError, SfmbenchError, UnknownNameError
 from .progress import console
 from .results import STATUS_OK
-from .runner import RunSettings, run_job
 from .store import Store, default_url
-from .sweep import plan_sweep, run_jobs, run_parallel, run_submitit
+
+if TYPE_CHECKING:
+    from .runner import RunSettings
 
 out = console.__class__()  # stdout console for data
 
@@ -33,7 +34,8 @@ def _store(overrides: dict[str, Any] | None = None) -> Store:
     return Store(url)
 
 
-def _settings(args: argparse.Namespace, overrides: dict[str, Any]) -> RunSettings:
+def _settings(args: argparse.Namespace, overrides: dict[str, Any]) -> "RunSettings":
+    from .runner import RunSettings
     return RunSettings(run_dir=_run_dir(), show_progress=not args.quiet,
                        save_predictions=bool(overrides.get("save_predictions", True)),
                        device=overrides.get("device"))
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         _print_rows([row])
         return 0
     console.print(f"running {escape(job.label)}, budget {job.budget}, job {job.key}")
+    from .runner import run_job
     row = run_job(job, store, _settings(args, ov))
     _print_rows([row.to_dict()])
     if row.status != STATUS_OK:
@@ -80,6 +83,7 @@ def _as_list(v: Any) -> list[Any] | None:
 
 
 def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> int:
+    from .sweep import plan_sweep, run_jobs, run_parallel, run_submitit
     ov = {**(extra or {}), **parse_overrides(getattr(args, "overrides", []))}
     check_keys(ov, SWEEP_KEYS, "sweep")
     plan = plan_sweep(ov.get("suite"), tasks=_as_list(ov.get("tasks")),

@@ -27,7 +27,8 @@ class UnknownNameError(SfmbenchError, KeyError):
             low = name.lower()
             close = [k for k in known if low in k.lower() or k.lower() in low][:5]
         hint = (f"did you mean: {', '.join(close)}?" if close else "")
-        hint += f" List them with `sfmbench {kind}s list`." if kind in ("task", "model") else ""
+        hint += f" List them with `sfmbench {kind}s list`." if kind in ("task", "model", "suite") \
+            else f" Known: {', '.join(sorted(known)[:20])}."
         super().__init__(f"unknown {kind} {name!r}", hint.strip() or None)
         self.close_matches = close
 

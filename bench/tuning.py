@@ -18,7 +18,10 @@ from optuna.trial import TrialState
 from .context import RunContext
 from .errors import ConfigError
 
+import warnings
+
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 log = logging.getLogger(__name__)
 
 _STORAGES: dict[str, RDBStorage] = {}

@@ -85,15 +85,13 @@ def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
     """
     columns = list(frame.columns)
     if columns == list(LEADERBOARD_COLUMNS):
-        records = [{"task": str(row["task"]), **leaderboard_cells(row)}
-                   for _, row in frame.iterrows()]
-        header = ["task", *leaderboard_cells(frame.iloc[0])] if len(frame) else ["task"]
+        view = lambda row: {"task": str(row["task"]), **leaderboard_cells(row)}  # noqa: E731
     elif columns == list(SUMMARY_COLUMNS):
-        records = [summary_cells(row) for _, row in frame.iterrows()]
-        header = list(records[0]) if records else columns
+        view = summary_cells
     else:
-        records = [{c: fmt_value(row[c]) for c in columns} for _, row in frame.iterrows()]
-        header = columns
+        view = lambda row: {c: fmt_value(row[c]) for c in columns}  # noqa: E731
+    records = [view(row) for _, row in frame.iterrows()]
+    header = list(records[0]) if records else columns
     table = Table(title=title)
     for name in header:
         table.add_column(Text(name), overflow="fold")

@@ -175,7 +175,8 @@ class Chronos(WindowForecaster):
         extra.update(selected="finetuned" if better else "zero-shot",
                      zero_shot_val_metric=zero_shot_score, trials=result.history)
         return self.fit_report(best_val_metric=result.value if better else zero_shot_score,
-                               hyperparameters=dict(result.params), n_trials=result.n_trials,
+                               hyperparameters={**result.params, "selected": extra["selected"]},
+                               n_trials=result.n_trials,
                                stage_seconds=stages, extra=extra)
 
     def _lora_config(self) -> dict[str, Any] | None:

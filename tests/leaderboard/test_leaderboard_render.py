@@ -123,3 +123,8 @@ def test_render_table_shows_rows_without_reading_markup(tmp_path):
     assert "W/T/L" in print_table(summary)
     other = render_table(pd.DataFrame({"a": [1, 2], "b": [0.5, None]}))
     assert other.row_count == 2 and "–" in print_table(other)
+
+
+def test_render_table_of_an_empty_frame_keeps_the_header():
+    table = render_table(pd.DataFrame(columns=list(SUMMARY_COLUMNS)))
+    assert table.row_count == 0 and len(table.columns) == len(SUMMARY_COLUMNS)
