@@ -97,6 +97,8 @@ _LOSSES: dict[ProblemType, Callable[[], nn.Module]] = {
     ProblemType.FORECASTING: _RegressionLoss,
 }
 
+_SAME_SHAPE = (ProblemType.REGRESSION, ProblemType.FORECASTING)
+
 _TARGET_DTYPES: dict[ProblemType, torch.dtype] = {
     ProblemType.CLASSIFICATION: torch.long, ProblemType.SEGMENTATION: torch.long,
 }
@@ -310,6 +312,8 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
                 preds = predict_scores(model, val_data, config.eval_batch_size, dev,
                                        mixed_precision=config.mixed_precision,
                                        channels_last=config.channels_last)
+                if spec.problem in _SAME_SHAPE and preds.size == y_val.size:
+                    preds = preds.reshape(y_val.shape)   # (N, 1) outputs for (N,) targets
                 value = score(spec, preds, y_val)
                 result.val_scores.append(value)
                 info += f"  val {spec.primary_metric} {value:.4f}"

@@ -79,9 +79,10 @@ def resolve_source(model_id: str, revision: str | None = None, *,
     from huggingface_hub import snapshot_download
     from huggingface_hub import errors as hf_errors
 
-    hint = (f"download it once where the hub is reachable (`hf download {model_id}"
-            f"{f' --revision {revision}' if revision else ''}`, then run with HF_HUB_OFFLINE=1), "
-            "or set model_id to a local folder holding the model (model.params.model_id=/path)")
+    rev = f" --revision {revision}" if revision else ""
+    local_hint = "set model_id to a local folder holding the model (model.params.model_id=/path)"
+    hint = (f"download it once where the hub is reachable (`hf download {model_id}{rev}`, then "
+            f"run with HF_HUB_OFFLINE=1), or {local_hint}")
     try:
         path = snapshot_download(repo_id=model_id, revision=revision,
                                  allow_patterns=list(allow_patterns) if allow_patterns else None,
@@ -91,11 +92,11 @@ def resolve_source(model_id: str, revision: str | None = None, *,
                           "give an existing folder or a hub id like owner/name") from exc
     except (hf_errors.GatedRepoError, hf_errors.LocalTokenNotFoundError) as exc:
         raise SfmbenchError(f"model {model_id!r} is gated on the Hugging Face hub: {exc}",
-                            "accept its license on the hub and log in (`hf auth login`), "
-                            "or " + hint.split(", or ", 1)[-1]) from exc
+                            "accept its license on the hub and log in (`hf auth login`), or "
+                            + local_hint) from exc
     except hf_errors.RepositoryNotFoundError as exc:
         raise SfmbenchError(f"model {model_id!r} was not found on the Hugging Face hub",
-                            "check the id's spelling, or " + hint.split(", or ", 1)[-1]) from exc
+                            f"check the id's spelling, or {local_hint}") from exc
     except hf_errors.RevisionNotFoundError as exc:
         raise SfmbenchError(f"model {model_id!r} has no revision {revision!r}",
                             "give an existing branch, tag or commit as model.params.revision"

@@ -31,7 +31,9 @@ class AutoAR(TailMapForecaster):
 
     tuned: ClassVar[bool] = True
     defaults: ClassVar[dict[str, Any]] = {
-        "lags": [64, 96, 128, 192],
+        # the reference HEAD grid {64, 96, 128, 192} plus longer lags within the lookback (the
+        # arXiv v1 code used p close to the lookback); clamped to p + d <= lookback
+        "lags": [64, 96, 128, 192, 256, 384, 448],
         "d_candidates": "kpss",      # "kpss" (bounded test on train) or a list such as [0, 1, 2]
         "kpss_alpha": 0.05,
         "kpss_regression": "c",
@@ -120,6 +122,10 @@ class AutoAR(TailMapForecaster):
             n_trials=len(study.trials), stage_seconds=seconds,
             extra={"lag_grid": grid, "d_candidates": ds, "val_metric": "mse",
                    "refit_rows": int(gram[0, 0])})
+
+    def parameter_count(self) -> tuple[int | None, int | None]:
+        n = None if self.model is None else self.model.p + 1
+        return n, n
 
     def tail_map(self, horizon: int) -> TailMap:
         model: ARModel = self._require_fitted("model")

@@ -14,7 +14,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -24,16 +24,19 @@ from sfmbench.method import FitReport
 
 from .forecaster import WindowForecaster
 
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
+
 #: Chronos-2's LoRA targets when the ``lora`` param names none (as chronos-forecasting's default)
 CHRONOS2_LORA_TARGETS = ["self_attention.q", "self_attention.v", "self_attention.k",
                          "self_attention.o", "output_patch_embedding.output_layer"]
-_POINTS = ("median", "mean")
 
 
 class Chronos(WindowForecaster):
     """Any Chronos checkpoint by hub id or local folder (``model_id`` is required).
 
-    Params: ``point`` (``median`` or ``mean``), ``multivariate`` (Chronos-2: forecast a window's
+    Params (besides those of WindowForecaster): ``multivariate`` (Chronos-2: forecast a window's
     channels as one group), ``num_samples`` (original Chronos: sample paths per series; null =
     the checkpoint's), fine-tuning (Chronos-2): ``search_space`` over ``learning_rate`` and
     ``num_steps``, ``n_trials``, ``finetune_batch_size``, ``lora``.
@@ -45,7 +48,6 @@ class Chronos(WindowForecaster):
         "synthetic multivariate data (Ansari et al. 2024, 2025)")
     defaults: ClassVar[dict[str, Any]] = {
         **WindowForecaster.defaults,
-        "point": "median",
         "multivariate": True,
         "num_samples": None,
         "finetune_batch_size": 32,
@@ -53,11 +55,8 @@ class Chronos(WindowForecaster):
         "n_trials": 2,
     }
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         super().__init__(spec, params, ctx)
-        if self.params["point"] not in _POINTS:
-            raise ConfigError(f"unknown point forecast {self.params['point']!r}",
-                              f"use one of: {', '.join(_POINTS)}")
         self.pipeline: Any = None
         self.model: Any = None
 
@@ -111,7 +110,9 @@ class Chronos(WindowForecaster):
         kwargs: dict[str, Any] = {}
         if self.params.get("num_samples"):
             kwargs["num_samples"] = int(self.params["num_samples"])
-        with _quiet(), torch.random.fork_rng(devices=[]):
+        device = torch.device(self.ctx.device)
+        devices = [device.index or 0] if device.type == "cuda" else []
+        with _quiet(), torch.random.fork_rng(devices=devices, device_type="cuda"):
             torch.manual_seed(self.ctx.seed)  # original Chronos samples its forecasts
             quantiles, mean = self.pipeline.predict_quantiles(
                 torch.from_numpy(series), prediction_length=horizon, quantile_levels=[0.5],

@@ -8,16 +8,23 @@ train statistics) into batches of model series, so family modules only implement
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sfmbench.data import ForecastInputs, SeriesSplit
-from sfmbench.errors import DataError
+from sfmbench.errors import ConfigError, DataError
 from sfmbench.metrics import score
 from sfmbench.specs import ProblemType
 
 from ..base import FoundationModel
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
+
+#: point forecasts an adapter can return from its quantile/sample forecasts
+POINTS = ("median", "mean")
 
 
 def evenly_spaced(n: int, k: int | None) -> np.ndarray:
@@ -30,15 +37,24 @@ def evenly_spaced(n: int, k: int | None) -> np.ndarray:
 class WindowForecaster(FoundationModel):
     """An FM that forecasts every channel of every look-back window.
 
-    Params: ``batch_size`` (series per model call), ``val_windows`` (how many validation
-    windows, evenly spaced, are scored for selection and the reported validation metric;
-    null = all).
+    Params: ``point`` (``median`` or ``mean`` forecast), ``batch_size`` (series per model
+    call), ``val_windows`` (how many validation windows, evenly spaced, are scored for selection
+    and the reported validation metric; null = all).
     """
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.FORECASTING})
     domains: ClassVar[frozenset[str]] = frozenset({"timeseries"})
-    defaults: ClassVar[dict[str, Any]] = {**FoundationModel.defaults, "batch_size": 256,
-                                          "val_windows": 512}
+    defaults: ClassVar[dict[str, Any]] = {**FoundationModel.defaults, "point": "median",
+                                          "batch_size": 256, "val_windows": 512}
+
+    def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
+        super().__init__(spec, params, ctx)
+        if self.params["point"] not in POINTS:
+            raise ConfigError(f"unknown point forecast {self.params['point']!r}",
+                              f"use one of: {', '.join(POINTS)}")
+        if int(self.params["batch_size"]) < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.params['batch_size']}",
+                              "set model.params.batch_size to a positive number of series")
 
     # -- what a family implements --------------------------------------------------------------
     def forecast_series(self, series: np.ndarray, horizon: int) -> np.ndarray:

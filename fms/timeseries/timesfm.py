@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -23,6 +23,10 @@ from sfmbench.errors import ConfigError
 from sfmbench.method import FitReport
 
 from .forecaster import WindowForecaster
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 #: architecture sizes a checkpoint's config.json may override (``timesfm_definition``)
 DEFINITION_KEYS = ("model_dims", "hidden_dims", "num_layers", "num_heads", "output_quantile_len")
@@ -73,7 +77,7 @@ def timesfm_module(definition: Mapping[str, int] | None = None) -> Any:
 class TimesFM(WindowForecaster):
     """TimesFM 2.5 (torch) by hub id or local folder; zero-shot median (or mean) forecasts.
 
-    Params: ``point`` (``median`` or ``mean``), ``forecast_flags`` (ForecastConfig flags over
+    Params (besides those of WindowForecaster): ``forecast_flags`` (ForecastConfig flags over
     :data:`FORECAST_FLAGS`), ``torch_compile``.
     """
 
@@ -84,16 +88,12 @@ class TimesFM(WindowForecaster):
     defaults: ClassVar[dict[str, Any]] = {
         **WindowForecaster.defaults,
         "model_id": "google/timesfm-2.5-200m-pytorch",
-        "point": "median",
         "forecast_flags": {},
         "torch_compile": False,
     }
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         super().__init__(spec, params, ctx)
-        if self.params["point"] not in ("median", "mean"):
-            raise ConfigError(f"unknown point forecast {self.params['point']!r}",
-                              "use one of: median, mean")
         unknown = sorted(set(self.params["forecast_flags"] or {}) - set(FORECAST_FLAGS))
         if unknown:
             raise ConfigError(f"unknown forecast_flags {unknown}",

@@ -75,10 +75,11 @@ class CSVTask(SequenceTask):
 
 
 class GUETask(CSVTask):
-    """One of the 28 GUE datasets, read from ``<data root>/gue/<group>/<folder>/``."""
+    """One of the 28 GUE datasets, read from ``<data root>/gue/<group>/<folder>/``; when absent
+    (and ``download`` is true) the published zip is fetched and unpacked there first."""
 
     params: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
-                                        "crop": False}
+                                        "crop": False, "download": True}
     source_url: ClassVar[str] = GUE_SOURCE
     citation: ClassVar[str] = GUE_CITATION
     license: ClassVar[str] = "see the DNABERT-2 repository (GUE)"
@@ -100,11 +101,15 @@ class GUETask(CSVTask):
     def read_splits(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
         d, folder = self.dataset, self.folder
         root = folder.parent.parent
-        how = (f"download the GUE zip from {GUE_URL} (Google Drive; e.g. `pip install gdown; "
-               f"gdown 1GRtbzTe3UXYF1oW27ASNhYX3SZ16D7N2`), unzip it and move the contents of "
-               f"its GUE/ folder to {root}/ so that {root}/{d.group}/{d.folder}/ holds "
-               "train.csv, dev.csv and test.csv (or point SFMBENCH_DATA / task.root at the "
-               "folder that contains gue/)")
+        how = (f"download the GUE zip from {GUE_URL} (Google Drive), unzip it and move the "
+               f"contents of its GUE/ folder to {root}/ so that {root}/{d.group}/{d.folder}/ "
+               "holds train.csv, dev.csv and test.csv (or point SFMBENCH_DATA / task.root at "
+               "the folder that contains gue/)")
+        if not all((folder / f).is_file() for f in SPLIT_FILES.values()):
+            if not self.config.get("download"):
+                raise DataError(f"GUE data not found in {folder} (task.download=false)", how)
+            from .gue_archive import fetch_gue
+            fetch_gue(root, how)
         return read_csv_folder(folder, require_dev=True, how_to_get=how)
 
     def declared_length(self) -> int | None:

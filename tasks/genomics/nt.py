@@ -74,7 +74,7 @@ class NTTask(SequenceTask):
     params: ClassVar[dict[str, Any]] = {"release": "nt", "dataset": None, "root": None,
                                         "length": None, "crop": False}
     citation: ClassVar[str] = NT_CITATION
-    license: ClassVar[str] = "see the dataset card (CC BY-NC-SA 4.0)"
+    license: ClassVar[str] = "see the Hugging Face dataset card"
 
     @property
     def release(self) -> tuple[str, str, tuple[NTDataset, ...]]:

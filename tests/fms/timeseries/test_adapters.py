@@ -129,6 +129,8 @@ def test_chronos2_finetune_report(tiny_checkpoints, ctx):
     best = min([t["value"] for t in trials] + [report.extra["zero_shot_val_metric"]])
     assert report.best_val_metric == pytest.approx(best)
     assert report.extra["selected"] in ("finetuned", "zero-shot")
+    assert report.hyperparameters["selected"] == report.extra["selected"]
+    assert report.hyperparameters["recipe"] == "full"
     assert report.stage_seconds["finetune"] > 0
 
 

@@ -1,15 +1,17 @@
 """GUE and the user's own CSV task (``genomics/csv``): real files, every bad input."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from genomics_fixtures import SMALL, write_csv, write_gue_folder
 
-from sfmbench import create_task, task_names
+from sfmbench import create_task, download, task_names
 from sfmbench.data import ArrayInputs
 from sfmbench.errors import ConfigError, DataError
+from sfmbench.tasks.genomics import gue_archive
 from sfmbench.tasks.genomics.catalog import GUE
 from sfmbench.tasks.genomics.encoding import decode
 
@@ -46,12 +48,52 @@ def test_real_gue_files(shared_data: Path, name: str, folder: str,
     assert decode(data.train.x[:1]) == [seq] and data.train.y[0] == int(label)
 
 
-def test_missing_gue_files_say_where_and_how(tmp_path: Path) -> None:
+def _offline(url: str, dest: object, sha256: object = None, **kw: object) -> None:
+    raise DataError(f"cannot download {url}: offline")
+
+
+def test_missing_gue_files_say_where_and_how(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(download, "fetch", _offline)
     with pytest.raises(DataError) as err:
         create_task("gue/H3", {"root": str(tmp_path)}).load()
-    msg = str(err.value)
-    assert str(tmp_path / "gue" / "EMP" / "H3" / "train.csv") in msg
-    assert "dev.csv" in msg and "drive.google.com" in msg
+    assert "fetching it failed: cannot download https://drive.usercontent" in str(err.value)
+    hint = str(err.value.hint)
+    assert str(tmp_path / "gue") in hint and "EMP/H3/" in hint and "dev.csv" in hint
+    assert "drive.google.com" in hint
+    with pytest.raises(DataError, match=r"not found in .*EMP/H3 \(task.download=false\)"):
+        create_task("gue/H3", {"root": str(tmp_path), "download": False}).load()
+
+
+def test_gue_zip_is_fetched_and_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_gue_folder(tmp_path / "src", SMALL)
+
+    def fake_fetch(url: str, dest: Path, sha256: object = None, **kw: object) -> Path:
+        assert url == gue_archive.GUE_ZIP_URL
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(dest, "w") as zf:
+            for f in src.iterdir():
+                zf.write(f, f"GUE/EMP/H3K9ac/{f.name}")
+            zf.writestr("__MACOSX/GUE/EMP/H3K9ac/._train.csv", "junk")
+            zf.writestr("GUE/../evil.csv", "sequence,label\n")
+        return Path(dest)
+
+    monkeypatch.setattr(download, "fetch", fake_fetch)
+    data = create_task("gue/H3K9ac", {"root": str(tmp_path / "d")}).load()
+    assert (len(data.train), len(data.val), len(data.test)) == (120, 40, 40)
+    assert sorted(p.name for p in (tmp_path / "d" / "gue").iterdir()) == ["EMP"]  # zip removed
+
+
+def test_gue_download_that_is_not_a_zip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def html_page(url: str, dest: Path, sha256: object = None, **kw: object) -> Path:
+        Path(dest).parent.mkdir(parents=True, exist_ok=True)
+        Path(dest).write_text("<html>quota exceeded</html>")
+        return Path(dest)
+
+    monkeypatch.setattr(download, "fetch", html_page)
+    with pytest.raises(DataError, match="is not a zip archive"):
+        create_task("gue/covid", {"root": str(tmp_path)}).load()
+    assert not (tmp_path / "gue" / "GUE.zip").exists()
 
 
 def test_gue_reads_the_data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,20 +152,21 @@ def _folder(tmp_path: Path, train: list, dev: list | None = None, test: list | N
 
 
 GOOD = [("ACGTAC", 0), ("TTGACA", 1)] * 10
+H = "sequence,label"
 
 
 @pytest.mark.parametrize("train, dev, test, header, pattern", [
-    ([("ACGXAC", 0)] + GOOD, None, None, "sequence,label", r"train.csv: row 0 has the character 'X'"),
-    (GOOD + [("", 1)], None, None, "sequence,label", r"row 20 has an empty sequence"),
+    ([("ACGXAC", 0)] + GOOD, None, None, H, r"train.csv: row 0 has the character 'X'"),
+    (GOOD + [("", 1)], None, None, H, r"row 20 has an empty sequence"),
     (GOOD, None, None, "seq,label", r"missing column\(s\) sequence"),
     (GOOD, None, None, "sequence,target", r"missing column\(s\) label"),
-    (GOOD + [("ACGTAC", "pos")], None, None, "sequence,label", r"row 20 holds 'pos', not an integer"),
-    (GOOD + [("ACGTAC", 1.5)], None, None, "sequence,label", r"not an integer"),
-    (GOOD + [("ACGTAC", "")], None, None, "sequence,label", r"not an integer"),
-    (GOOD, [("ACGTAC", 0)] * 3, None, "sequence,label", r"class\(es\) 1 .* never occur in the validation"),
-    (GOOD, None, [("ACGTACGTACGT", 0)], "sequence,label", r"test.csv: row 0 is 12 bp, longer than"),
-    (GOOD, None, [("ACGTAC", 2)], "sequence,label", r"test.csv: class label 2 but the task has 2 classes"),
-    (GOOD + [("ACGTAC", 2)], None, None, "sequence,label", r"class 2 has a single training sample"),
+    (GOOD + [("ACGTAC", "pos")], None, None, H, r"row 20 holds 'pos', not an integer"),
+    (GOOD + [("ACGTAC", 1.5)], None, None, H, r"not an integer"),
+    (GOOD + [("ACGTAC", "")], None, None, H, r"not an integer"),
+    (GOOD, [("ACGTAC", 0)] * 3, None, H, r"class\(es\) 1 .* never occur in the validation"),
+    (GOOD, None, [("ACGTACGTACGT", 0)], H, r"test.csv: row 0 is 12 bp, longer than"),
+    (GOOD, None, [("ACGTAC", 2)], H, r"test.csv: class label 2 but the task has 2 classes"),
+    (GOOD + [("ACGTAC", 2)], None, None, H, r"class 2 has a single training sample"),
 ])
 def test_bad_csv_input(tmp_path: Path, train: list, dev: list | None, test: list | None,
                        header: str, pattern: str) -> None:

@@ -1,0 +1,200 @@
+"""Auto-AR benchmark: our Auto-AR and the reference forecasters on the real LTSF tasks, next to the
+published Auto-AR figures measured on this project's machine (docs/reference/autoar.md §7), then
+Auto-AR's wall time and peak memory on generated Electricity- and Traffic-sized series.
+
+    python benchmarks/autoar.py [--budget cpu] [--methods autoar,dlinear,...] [--skip-scale]
+
+Data: ``SFMBENCH_DATA`` if set, else ``SFMBENCH_SHARED_DATA``, else ``../shared/data``. Metrics
+are computed by the harness code (``sfmbench.metrics.MetricSuite``) over every test window, fed
+chunk by chunk as the runner does. Every choice a method makes uses train and validation only.
+The last line printed is one JSON object with every figure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: published Auto-AR (README command, --new_metric --kpss, L = 512) on this machine: MSE, MAE, s
+REFERENCE: dict[str, tuple[float, float, float]] = {
+    "ltsf/ETTh1-96": (0.3782, 0.3927, 24), "ltsf/ETTh1-192": (0.4276, 0.4209, 34),
+    "ltsf/ETTh1-336": (0.4681, 0.4442, 52), "ltsf/ETTh1-720": (0.4716, 0.4713, 70),
+    "ltsf/ETTh2-96": (0.2835, 0.3369, 21), "ltsf/ETTh2-192": (0.3629, 0.3867, 31),
+    "ltsf/ETTh2-336": (0.4033, 0.4206, 47),
+}
+TASKS = [f"ltsf/{d}-{h}" for d in ("ETTh1", "ETTh2") for h in (96, 192, 336, 720)]
+METHODS = ("autoar", "dlinear", "seasonal-naive", "last-value")
+#: generated stand-ins for the large LTSF sets: rows x channels
+SCALES: dict[str, tuple[int, int]] = {"electricity": (26000, 321), "traffic": (17500, 862)}
+MEMORY_LIMIT_MB = 4096
+PREDICT_BATCH = 256                       # windows per predict() call, as the runner chunks them
+
+
+def set_data_dir() -> str:
+    here = Path(__file__).resolve().parents[1]
+    default = os.environ.get("SFMBENCH_SHARED_DATA") or str(here.parent / "shared" / "data")
+    os.environ.setdefault("SFMBENCH_DATA", default)
+    return os.environ["SFMBENCH_DATA"]
+
+
+def method_params(name: str, budget: str) -> dict[str, Any]:
+    """The model YAML's params with the budget's overrides (what the runner composes)."""
+    import sfmbench.conf
+
+    conf = yaml.safe_load((Path(sfmbench.conf.__file__).parent / "model" / f"{name}.yaml")
+                          .read_text())
+    return {**conf.get("params", {}), **(conf.get("budgets", {}).get(budget) or {})}
+
+
+def run_method(task: Any, data: Any, name: str, budget: str) -> dict[str, Any]:
+    """Fit on train/val, predict the test inputs in chunks, score with the harness metrics."""
+    from sfmbench import METHODS as REGISTRY
+    from sfmbench.context import RunContext
+    from sfmbench.data import ForecastInputs
+    from sfmbench.metrics import MetricSuite
+
+    method = REGISTRY.get(name)(task.spec, method_params(name, budget),
+                                RunContext(budget=budget, device="cpu", show_progress=False))
+    t0 = time.perf_counter()
+    report = method.fit(data.train, data.val)
+    fit_s = time.perf_counter() - t0
+    suite, inputs, targets = MetricSuite(task.spec), data.test.inputs, data.test.targets
+    t0 = time.perf_counter()
+    for i in range(0, len(inputs), PREDICT_BATCH):
+        n = min(PREDICT_BATCH, len(inputs) - i)
+        chunk = ForecastInputs(inputs.history[i:i + n + inputs.lookback - 1], inputs.first_origin + i,
+                               inputs.lookback, inputs.horizon, inputs.channels)
+        suite.update(method.predict(chunk), targets.targets(i, i + n))
+    predict_s = time.perf_counter() - t0
+    scores = suite.compute()
+    return {"task": task.name, "method": name, "mse": scores["mse"], "mae": scores["mae"],
+            "val_mse": report.best_val_metric if report else None,
+            "hyperparameters": report.hyperparameters if report else {},
+            "fit_s": round(fit_s, 3), "predict_s": round(predict_s, 3),
+            "wall_s": round(fit_s + predict_s, 3), "test_windows": len(inputs)}
+
+
+def ltsf_rows(methods: list[str], budget: str) -> list[dict[str, Any]]:
+    import sfmbench
+
+    rows = []
+    for name in TASKS:
+        task = sfmbench.create_task(name)
+        data = task.load()
+        for method in methods:
+            row = run_method(task, data, method, budget)
+            ref = REFERENCE.get(name) if method == "autoar" else None
+            if ref:
+                row.update(ref_mse=ref[0], ref_mae=ref[1], ref_wall_s=ref[2],
+                           mse_ratio=round(row["mse"] / ref[0], 4),
+                           mae_ratio=round(row["mae"] / ref[1], 4))
+            rows.append(row)
+            print(f"  {name:16s} {method:15s} mse={row['mse']:.4f} mae={row['mae']:.4f} "
+                  f"{row['wall_s']:.1f}s {row['hyperparameters']}", file=sys.stderr, flush=True)
+    return rows
+
+
+def scale_child(scale: str, horizon: int, budget: str) -> dict[str, Any]:
+    """One Auto-AR job on a generated series of the given size (run in its own process)."""
+    import sfmbench
+
+    rows, channels = SCALES[scale]
+    task = sfmbench.create_task("generated/ts-seasonal-ar-24",
+                                {"rows": rows, "channels": channels, "lookback": 512,
+                                 "horizon": horizon})
+    t0 = time.perf_counter()
+    data = task.load()
+    load_s = time.perf_counter() - t0
+    rss_after_load = peak_rss_mb()
+    result = run_method(task, data, "autoar", budget)
+    return {**result, "scale": scale, "rows": rows, "channels": channels, "horizon": horizon,
+            "load_s": round(load_s, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "rss_after_load_mb": round(rss_after_load, 1)}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scale_rows(horizons: list[int], budget: str) -> list[dict[str, Any]]:
+    out = []
+    for scale in SCALES:
+        for h in horizons:
+            proc = subprocess.run([sys.executable, __file__, "--child", scale, "--horizon", str(h),
+                                   "--budget", budget], capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                out.append({"scale": scale, "horizon": h, "status": "failed",
+                            "error": proc.stderr.strip().splitlines()[-1:]})
+                continue
+            row = json.loads(proc.stdout.strip().splitlines()[-1])
+            row["under_4gb"] = row["peak_rss_mb"] < MEMORY_LIMIT_MB
+            out.append(row)
+            print(f"  {scale:12s} H={h:<4d} fit {row['fit_s']:.1f}s predict {row['predict_s']:.1f}s "
+                  f"peak {row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+    return out
+
+
+def print_table(rows: list[dict[str, Any]], scales: list[dict[str, Any]]) -> None:
+    head = (f"{'task':16s} {'method':15s} {'MSE':>7s} {'MAE':>7s} {'refMSE':>7s} {'refMAE':>7s} "
+            f"{'MSE/ref':>7s} {'MAE/ref':>7s} {'wall s':>7s} {'ref s':>6s}  chosen")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        def f(key: str, fmt: str = ".4f") -> str:
+            return format(r[key], fmt) if r.get(key) is not None else "-"
+        print(f"{r['task']:16s} {r['method']:15s} {f('mse'):>7s} {f('mae'):>7s} {f('ref_mse'):>7s} "
+              f"{f('ref_mae'):>7s} {f('mse_ratio'):>7s} {f('mae_ratio'):>7s} {f('wall_s', '.1f'):>7s} "
+              f"{f('ref_wall_s', '.0f'):>6s}  {r['hyperparameters']}")
+    if scales:
+        print()
+        print(f"{'generated':12s} {'rows x ch':>11s} {'H':>4s} {'fit s':>7s} {'pred s':>7s} "
+              f"{'peak MB':>8s} {'< 4GB':>6s}  chosen")
+        for s in scales:
+            if s.get("status") == "failed":
+                print(f"{s['scale']:12s} H={s['horizon']} FAILED {s['error']}")
+                continue
+            print(f"{s['scale']:12s} {s['rows']:>5d}x{s['channels']:<5d} {s['horizon']:>4d} "
+                  f"{s['fit_s']:>7.1f} {s['predict_s']:>7.1f} {s['peak_rss_mb']:>8.0f} "
+                  f"{str(s['under_4gb']):>6s}  {s['hyperparameters']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget", default="cpu", choices=("smoke", "cpu", "paper"))
+    ap.add_argument("--methods", default=",".join(METHODS))
+    ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--scale-horizons", default="96,720")
+    ap.add_argument("--child", choices=tuple(SCALES), help=argparse.SUPPRESS)
+    ap.add_argument("--horizon", type=int, default=96, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    data_dir = set_data_dir()
+    if args.child:
+        print(json.dumps(scale_child(args.child, args.horizon, args.budget)))
+        return
+    methods = [m for m in args.methods.split(",") if m]
+    t0 = time.perf_counter()
+    rows = ltsf_rows(methods, args.budget)
+    scales = ([] if args.skip_scale else
+              scale_rows([int(h) for h in args.scale_horizons.split(",")], args.budget))
+    print_table(rows, scales)
+    autoar = {r["task"]: r for r in rows if r["method"] == "autoar"}
+    checks = {
+        "etth1_96_mse_le_0.386": autoar.get("ltsf/ETTh1-96", {}).get("mse", 9.0) <= 0.386,
+        "all_within_2pct_of_reference": all(r.get("mse_ratio", 0) <= 1.02 for r in autoar.values()),
+        "all_scales_under_4gb": all(s.get("under_4gb", False) for s in scales),
+    }
+    print(json.dumps({"budget": args.budget, "data": data_dir, "ltsf": rows, "scale": scales,
+                      "checks": checks, "total_s": round(time.perf_counter() - t0, 1)}))
+
+
+if __name__ == "__main__":
+    main()

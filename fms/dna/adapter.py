@@ -1,0 +1,295 @@
+"""The shared DNA language-model adapter: tokenizer, pooled linear head, three recipes.
+
+Every DNA family (:mod:`sfmbench.fms.dna.families`) is this class plus a few declarations:
+the transformers auto classes that load its encoder, its preferred pooling, and the linear
+layers LoRA adapts. The recipes:
+
+- ``frozen`` (linear probe): the encoder embeds train and validation sequences once; a linear
+  head (on train-standardized embeddings) is trained on them;
+- ``full``: encoder and head are fine-tuned together;
+- ``lora``: ``peft`` LoRA adapters on the encoder's ``lora.target_modules`` plus the head train,
+  the encoder's own weights stay frozen.
+
+Each recipe searches learning rate and epochs (``search_space``; empty = the recipe's
+:data:`RECIPE_SEARCH_SPACES`) with :meth:`FoundationModel.tune`, i.e. the optuna layer, on the
+task's validation split; training goes through :func:`sfmbench.training.train`, which keeps the
+best-on-validation epoch. Test labels never reach the adapter.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from sfmbench.data import ArrayInputs, ArraySplit
+from sfmbench.errors import ConfigError, DataError, SfmbenchError
+from sfmbench.method import FitReport
+from sfmbench.specs import ProblemType
+
+from ..base import FoundationModel
+from .backbone import POOLINGS, tokenizer_needs_remote_code
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from .inputs import TokenizedSplit
+
+#: default searches per recipe (learning rate, epochs), used when ``search_space`` is empty
+RECIPE_SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
+    "frozen": {"learning_rate": [1e-3, 3e-3, 1e-2], "epochs": [20, 50]},
+    "full": {"learning_rate": [1e-5, 3e-5, 1e-4], "epochs": [3, 5]},
+    "lora": {"learning_rate": [1e-4, 5e-4, 1e-3], "epochs": [3, 5]},
+}
+#: tokenizers report this (or more) when they set no real limit
+_NO_LIMIT = 1_000_000
+
+
+class DNAFoundationModel(FoundationModel):
+    """A DNA language model with a linear head over pooled token states.
+
+    Params (besides :attr:`FoundationModel.defaults`): ``pooling`` (``mean``, ``cls`` or
+    ``last``), ``max_length`` (tokens; null = the tokenizer's limit), ``batch_size``,
+    ``eval_batch_size``, ``weight_decay``, ``grad_clip``, ``head_dropout``,
+    ``max_train_samples`` (a seeded subset of train for small budgets; validation stays
+    whole), ``time_limit`` (seconds per training run).
+    """
+
+    problems: ClassVar[frozenset[ProblemType]] = frozenset(
+        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL})
+    domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
+    recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full", "lora"})
+    #: transformers auto classes tried in order to load the encoder (its ``base_model`` is kept)
+    auto_classes: ClassVar[tuple[str, ...]] = ("AutoModel",)
+    defaults: ClassVar[dict[str, Any]] = {
+        **FoundationModel.defaults,
+        "recipe": "frozen",
+        "pooling": "mean",
+        "max_length": None,
+        "batch_size": 32,
+        "eval_batch_size": 64,
+        "weight_decay": 0.01,
+        "grad_clip": 1.0,
+        "head_dropout": 0.0,
+        "max_train_samples": None,
+        "time_limit": None,
+        "search_space": {},
+        "n_trials": 2,
+        "sampler": "grid",
+    }
+
+    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+        super().__init__(spec, params, ctx)
+        if self.params["pooling"] not in POOLINGS:
+            raise ConfigError(f"unknown pooling {self.params['pooling']!r}",
+                              f"use one of: {', '.join(POOLINGS)} (model.params.pooling=...)")
+        if spec.problem not in self.problems:
+            raise ConfigError(f"{type(self).__name__} does not solve {spec.problem.value} tasks",
+                              "use a classification or multilabel genomics task")
+        self.model: nn.Module | None = None
+        self.tokenizer: Any = None
+        self.max_length: int | None = None
+
+    # -- public contract -----------------------------------------------------------------------
+    def fit(self, train: ArraySplit, val: ArraySplit) -> FitReport:
+        from .inputs import to_sequences, tokenize
+
+        for name, split in (("train", train), ("validation", val)):
+            if not isinstance(split, ArraySplit) or len(split) == 0:
+                raise DataError(f"{type(self).__name__} needs a non-empty {name} ArraySplit of "
+                                f"one-hot DNA, got {type(split).__name__}",
+                                "use a genomics task (sfmbench tasks list 'gue/*')")
+        train = self._subsample(train)
+        start = time.perf_counter()
+        folder = self.load_source()
+        self.tokenizer = self._load_tokenizer(folder)
+        self.max_length = self._max_length(folder)
+        tok_train = tokenize(self.tokenizer, to_sequences(train.x), self.max_length, train.y)
+        tok_val = tokenize(self.tokenizer, to_sequences(val.x), self.max_length, val.y)
+        stages = {"load": time.perf_counter() - start}
+        if self.recipe == "frozen":
+            tuned, stages["embed"] = self._fit_frozen(tok_train, tok_val)
+        else:
+            tuned = self.tune(lambda hp: self._finetune(hp, tok_train, tok_val), stage=self.recipe,
+                              search_space=self.search_space())
+            self.model = tuned.artifact if tuned.artifact is not None else \
+                self._finetune(tuned.params, tok_train, tok_val)[1]
+        stages["tune"] = tuned.seconds
+        return self.fit_report(best_val_metric=tuned.value, hyperparameters=dict(tuned.params),
+                               n_trials=tuned.n_trials, epochs=tuned.params.get("epochs"),
+                               stage_seconds=stages,
+                               extra={"max_length": self.max_length,
+                                      "tokens": tok_train.n_tokens, "n_train": len(train),
+                                      "trials": tuned.history})
+
+    def predict(self, inputs: ArrayInputs) -> np.ndarray:
+        from sfmbench.training import predict_scores
+
+        from .inputs import to_sequences, tokenize
+
+        if self.model is None:
+            raise SfmbenchError(f"{type(self).__name__}.predict() called before fit()",
+                                "fit the method on train/validation first")
+        tokens = tokenize(self.tokenizer, to_sequences(inputs.x), self.max_length)
+        scores = predict_scores(self.model, tokens, int(self.params["eval_batch_size"]),
+                                self.ctx.device)
+        return self._outputs(scores)
+
+    def search_space(self) -> dict[str, list[Any]]:
+        """The hyperparameters searched for the recipe (``search_space`` param or defaults)."""
+        space = dict(self.params.get("search_space") or {}) or RECIPE_SEARCH_SPACES[self.recipe]
+        unknown = set(space) - {"learning_rate", "epochs", "weight_decay", "head_dropout"}
+        if unknown:
+            raise ConfigError(f"cannot search {sorted(unknown)}",
+                              "search_space may hold learning_rate, epochs, weight_decay, "
+                              "head_dropout")
+        return space
+
+    # -- loading -------------------------------------------------------------------------------
+    def _load_tokenizer(self, folder: Path) -> Any:
+        from transformers import AutoTokenizer
+
+        from .inputs import prepare_tokenizer
+
+        if tokenizer_needs_remote_code(folder):
+            self.require_remote_code()
+        tokenizer = AutoTokenizer.from_pretrained(str(folder),
+                                                  trust_remote_code=self.remote_code_allowed)
+        return prepare_tokenizer(tokenizer)
+
+    def _max_length(self, folder: Path) -> int | None:
+        if self.params.get("max_length"):
+            return int(self.params["max_length"])
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        return int(limit) if limit and limit < _NO_LIMIT else None
+
+    def load_backbone(self) -> "nn.Module":
+        """A fresh copy of the encoder from the resolved checkpoint folder."""
+        from .backbone import load_backbone
+
+        assert self.source is not None
+        return load_backbone(self.source, self.auto_classes, **self.hf_kwargs())
+
+    # -- recipes -------------------------------------------------------------------------------
+    def _n_outputs(self) -> int:
+        if not self.spec.num_classes:
+            raise ConfigError(f"task {self.spec.name!r} declares no num_classes",
+                              "the task spec must give the number of classes")
+        return int(self.spec.num_classes)
+
+    def _train_config(self, hp: dict[str, Any], what: str) -> Any:
+        from sfmbench.training import TrainConfig
+
+        return TrainConfig(epochs=int(hp["epochs"]), batch_size=int(self.params["batch_size"]),
+                           eval_batch_size=int(self.params["eval_batch_size"]),
+                           grad_clip=self.params.get("grad_clip") or None,
+                           time_limit=self.params.get("time_limit"),
+                           show_progress=self.ctx.show_progress, seed=self.ctx.seed,
+                           description=f"{type(self).__name__} {what}")
+
+    def _hp(self, hp: dict[str, Any]) -> dict[str, Any]:
+        defaults = {k: v[0] for k, v in RECIPE_SEARCH_SPACES[self.recipe].items()}
+        return {**defaults, "weight_decay": self.params["weight_decay"],
+                "head_dropout": self.params["head_dropout"], **hp}
+
+    def _optimizer(self, module: "nn.Module", hp: dict[str, Any]) -> "torch.optim.Optimizer":
+        import torch
+
+        trainable = [p for p in module.parameters() if p.requires_grad]
+        return torch.optim.AdamW(trainable, lr=float(hp["learning_rate"]),
+                                 weight_decay=float(hp["weight_decay"]))
+
+    def _fit_frozen(self, tok_train: "TokenizedSplit", tok_val: "TokenizedSplit"
+                    ) -> tuple[Any, float]:
+        """Embed once, then tune a linear head on the embeddings."""
+        from sfmbench.training import predict_scores
+
+        from .backbone import SequenceClassifier
+
+        start = time.perf_counter()
+        backbone = self.apply_recipe(self.load_backbone(), recipe="frozen")
+        embedder = SequenceClassifier(backbone, _identity(), self.params["pooling"])
+        embedder.to(self.ctx.device)
+        batch = int(self.params["eval_batch_size"])
+        e_train = predict_scores(embedder, tok_train, batch, self.ctx.device)
+        e_val = predict_scores(embedder, tok_val, batch, self.ctx.device)
+        seconds = time.perf_counter() - start
+        train = ArraySplit(e_train, tok_train.labels)
+        val = ArraySplit(e_val, tok_val.labels)
+        tuned = self.tune(lambda hp: self._fit_head(hp, train, val), stage="frozen",
+                          search_space=self.search_space())
+        head = tuned.artifact if tuned.artifact is not None else \
+            self._fit_head(tuned.params, train, val)[1]
+        self.model = SequenceClassifier(backbone, head, self.params["pooling"])
+        return tuned, seconds
+
+    def _fit_head(self, hp: dict[str, Any], train: ArraySplit, val: ArraySplit
+                  ) -> tuple[float, "nn.Module"]:
+        from torch import nn
+
+        from sfmbench.seeding import seed_everything
+        from sfmbench.training import train as run_training
+
+        from .backbone import Standardize
+
+        hp = self._hp(hp)
+        seed_everything(self.ctx.seed)
+        head = nn.Sequential(Standardize(train.x), nn.Dropout(float(hp["head_dropout"])),
+                             nn.Linear(train.x.shape[1], self._n_outputs()))
+        result = run_training(head, train, val, self.spec, self._train_config(hp, "head"),
+                              optimizer=self._optimizer(head, hp), device=self.ctx.device)
+        return self._validated(result), head
+
+    def _finetune(self, hp: dict[str, Any], tok_train: "TokenizedSplit",
+                  tok_val: "TokenizedSplit") -> tuple[float, "nn.Module"]:
+        from torch import nn
+
+        from sfmbench.seeding import seed_everything
+        from sfmbench.training import train as run_training
+
+        from .backbone import SequenceClassifier, embedding_size
+
+        hp = self._hp(hp)
+        seed_everything(self.ctx.seed)
+        backbone = self.load_backbone()
+        size = embedding_size(backbone, tok_train, self.params["pooling"])
+        head = nn.Linear(size, self._n_outputs())
+        model = SequenceClassifier(backbone, head, self.params["pooling"],
+                                   float(hp["head_dropout"]))
+        model.backbone = self.apply_recipe(backbone, head)
+        result = run_training(model, tok_train, tok_val, self.spec,
+                              self._train_config(hp, self.recipe),
+                              optimizer=self._optimizer(model, hp), device=self.ctx.device)
+        return self._validated(result), model
+
+    @staticmethod
+    def _validated(result: Any) -> float:
+        if result.best_score is None or not np.isfinite(result.best_score):
+            raise SfmbenchError("training produced no finite validation score",
+                                "check the validation split and lower the learning rate")
+        return float(result.best_score)
+
+    # -- data ----------------------------------------------------------------------------------
+    def _subsample(self, train: ArraySplit) -> ArraySplit:
+        cap = self.params.get("max_train_samples")
+        if not cap or len(train) <= int(cap):
+            return train
+        rng = np.random.default_rng(self.ctx.seed)
+        keep = np.sort(rng.choice(len(train), int(cap), replace=False))
+        return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
+
+    def _outputs(self, scores: np.ndarray) -> np.ndarray:
+        """Logits -> (N, K) probabilities (softmax; sigmoid for multilabel)."""
+        scores = scores.astype(np.float64)
+        if self.spec.problem is ProblemType.MULTILABEL:
+            return (1.0 / (1.0 + np.exp(-scores))).astype(np.float32)
+        scores -= scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _identity() -> "nn.Module":
+    from torch import nn
+    return nn.Identity()
