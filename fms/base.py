@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 #: every fine-tuning recipe the suite knows
 RECIPES: tuple[str, ...] = ("zero-shot", "frozen", "full", "lora")
 #: the override that opts a run into executing a model's own code
-REMOTE_CODE_OVERRIDE = "model.params.trust_remote_code=true"
+REMOTE_CODE_OVERRIDE = "model.trust_remote_code=true"
 #: files a hub download skips (other frameworks' weights)
 IGNORED_HUB_FILES: tuple[str, ...] = ("*.msgpack", "*.h5", "*.ot", "*.onnx", "flax_model*",
                                       "tf_model*", "onnx/*", "*.gguf")
@@ -80,7 +80,7 @@ def resolve_source(model_id: str, revision: str | None = None, *,
     from huggingface_hub import errors as hf_errors
 
     rev = f" --revision {revision}" if revision else ""
-    local_hint = "set model_id to a local folder holding the model (model.params.model_id=/path)"
+    local_hint = "set model_id to a local folder holding the model (model.model_id=/path)"
     hint = (f"download it once where the hub is reachable (`hf download {model_id}{rev}`, then "
             f"run with HF_HUB_OFFLINE=1), or {local_hint}")
     try:
@@ -99,7 +99,7 @@ def resolve_source(model_id: str, revision: str | None = None, *,
                             f"check the id's spelling, or {local_hint}") from exc
     except hf_errors.RevisionNotFoundError as exc:
         raise SfmbenchError(f"model {model_id!r} has no revision {revision!r}",
-                            "give an existing branch, tag or commit as model.params.revision"
+                            "give an existing branch, tag or commit as model.revision"
                             ) from exc
     except (hf_errors.LocalEntryNotFoundError, hf_errors.OfflineModeIsEnabled,
             hf_errors.HfHubHTTPError, OSError) as exc:
@@ -174,7 +174,7 @@ class FoundationModel(Method):
         if recipe not in self.recipes:
             raise ConfigError(f"{type(self).__name__} does not support recipe {recipe!r}",
                               f"use one of: {', '.join(sorted(self.recipes))} "
-                              f"(model.params.recipe=...)")
+                              f"(model.recipe=...)")
         if self.params["dtype"] not in _DTYPES:
             raise ConfigError(f"unknown dtype {self.params['dtype']!r}",
                               f"use one of: {', '.join(_DTYPES)}")
@@ -206,7 +206,7 @@ class FoundationModel(Method):
         model_id = self.params.get("model_id")
         if not model_id:
             raise ConfigError(f"{type(self).__name__} needs a model_id",
-                              "set model.params.model_id to a hub id or a local folder, or use "
+                              "set model.model_id to a hub id or a local folder, or use "
                               "one of its model YAMLs (`sfmbench models list`)")
         folder = resolve_source(str(model_id), self.params.get("revision"), **resolve_kwargs)
         if needs_remote_code(folder):
@@ -242,7 +242,7 @@ class FoundationModel(Method):
                 module = get_peft_model(module, LoraConfig(**cfg))
             except ValueError as exc:
                 raise ConfigError(f"LoRA cannot wrap {type(module).__name__}: {exc}",
-                                  "set model.params.lora.target_modules to the names of its "
+                                  "set model.lora.target_modules to the names of its "
                                   "linear layers") from exc
         else:
             for p in module.parameters():

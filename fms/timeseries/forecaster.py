@@ -54,7 +54,7 @@ class WindowForecaster(FoundationModel):
                               f"use one of: {', '.join(POINTS)}")
         if int(self.params["batch_size"]) < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.params['batch_size']}",
-                              "set model.params.batch_size to a positive number of series")
+                              "set model.batch_size to a positive number of series")
 
     # -- what a family implements --------------------------------------------------------------
     def forecast_series(self, series: np.ndarray, horizon: int) -> np.ndarray:

@@ -129,7 +129,7 @@ def test_resolve_source_offline_hub_names_the_id_and_the_fix(tmp_path, monkeypat
     text = str(err.value)
     assert "amazon/chronos-bolt-small" in text
     assert "hf download amazon/chronos-bolt-small --revision main" in text
-    assert "model.params.model_id=/path" in text
+    assert "model.model_id=/path" in text
 
 
 def test_resolve_source_uses_the_offline_cache(tmp_path, monkeypatch):
