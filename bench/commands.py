@@ -228,7 +228,7 @@ def models(args: argparse.Namespace) -> int:
                 cls = METHODS.get(cfg.method)
                 table.add_row(escape(name), cfg.method, cls.kind,
                               ",".join(sorted(p.value for p in cls.problems)),
-                              escape(cfg.description or (cls.__doc__ or "").strip().split("\n")[0]))
+                              escape(_first_sentence(cfg.description or cls.__doc__ or "")))
             except SfmbenchError as exc:
                 table.add_row(escape(name), "?", "?", "?", f"[red]{escape(exc.message)}[/]")
         out.print(table)
@@ -244,6 +244,12 @@ def models(args: argparse.Namespace) -> int:
             "budgets": {b: cfg.resolved_params(b) for b in budget_names()}}
     out.print_json(json.dumps(info, default=str))
     return 0
+
+
+def _first_sentence(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    cut = text.split(". ")[0].split(": ")[0]
+    return cut if len(cut) <= limit else cut[: limit - 1] + "…"
 
 
 def suites(args: argparse.Namespace) -> int:

@@ -54,8 +54,9 @@ class Method(ABC):
         self.ctx = ctx
 
     @classmethod
-    def contract_issues(cls) -> list[str]:
-        """Extra contract checks of a family of methods (FM bases override this)."""
+    def contract_issues(cls, params: dict[str, Any] | None = None) -> list[str]:
+        """Extra contract checks of a family of methods (FM bases override this); ``params``
+        are the model YAML's params."""
         return []
 
     @classmethod

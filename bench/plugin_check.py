@@ -32,7 +32,7 @@ class CheckReport:
                           + (f": {escape(detail)}" if detail else ""))
 
 
-def contract_issues(cls: Any) -> list[str]:
+def contract_issues(cls: Any, params: dict[str, Any] | None = None) -> list[str]:
     """What a method class lacks to meet the :class:`Method` contract."""
     if not (isinstance(cls, type) and issubclass(cls, Method)):
         return [f"{cls!r} is not a subclass of sfmbench.Method"]
@@ -48,7 +48,7 @@ def contract_issues(cls: Any) -> list[str]:
         issues.append(f"`kind` must be 'baseline' or 'fm', not {cls.kind!r}")
     if not isinstance(cls.defaults, dict):
         issues.append("`defaults` must be a dict of parameter defaults")
-    issues += cls.contract_issues()
+    issues += [i for i in cls.contract_issues(params) if i not in issues]
     return issues
 
 
@@ -75,7 +75,7 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
                cfg.source if cfg.source != "registry" else
                "none found: ship conf/model/<name>.yaml and declare its folder in the "
                "`sfmbench.conf` entry-point group (defaults from the class are used meanwhile)")
-    issues = contract_issues(cls)
+    issues = contract_issues(cls, cfg.params)
     report.add(not issues, "adapter contract", "; ".join(issues) or "complete")
     if issues:
         return report

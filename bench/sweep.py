@@ -53,7 +53,11 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                models: list[str] | None = None, seeds: list[int] | None = None,
                budget: str | None = None, task_overrides: dict[str, Any] | None = None,
                model_overrides: dict[str, Any] | None = None) -> SweepPlan:
-    """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden."""
+    """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden.
+
+    A suite may give some models their own budget (``model_budgets: {dasha: smoke}``); an
+    explicit ``budget`` argument overrides the suite's default budget only.
+    """
     base: dict[str, Any] = group_entry("suite", suite) if suite else {}
     tasks = tasks or base.get("tasks")
     models = models or base.get("models")
@@ -62,6 +66,7 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                           "give suite=NAME (see `sfmbench sweep --help`) or tasks=[..] models=[..]")
     seeds = seeds if seeds is not None else base.get("seeds", [0])
     budget = budget or base.get("budget", "cpu")
+    model_budgets: dict[str, str] = dict(base.get("model_budgets") or {})
     task_list = expand_patterns(list(tasks), task_names, "task")
     model_list = expand_patterns(list(models), model_names, "model")
     plan = SweepPlan(jobs=[])
@@ -73,8 +78,8 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                 plan.skipped.append((task, model, f"does not support {spec.problem.value}"))
                 continue
             for seed in seeds:
-                plan.jobs.append(make_job(task, model, int(seed), budget, task_overrides,
-                                          model_overrides))
+                plan.jobs.append(make_job(task, model, int(seed), model_budgets.get(model, budget),
+                                          task_overrides, model_overrides))
     return plan
 
 

@@ -167,6 +167,11 @@ class FoundationModel(Method):
         "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
     }
 
+    @classmethod
+    def contract_issues(cls, params: dict[str, Any] | None = None) -> list[str]:
+        """FM-specific contract checks, reported by ``sfmbench check-plugin``."""
+        return check_contract(cls, params)
+
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         merged = {**FoundationModel.defaults, **self.defaults, **params}
         super().__init__(spec, merged, ctx)

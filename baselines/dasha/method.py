@@ -74,6 +74,7 @@ class Dasha(Method):
         "fft": "auto",
         "batch_size": 128,
         "eval_batch_size": 512,
+        "mixed_precision": True,       # float16 autocast on CUDA (ignored on CPU)
         # stage 1: DASH search
         "search": True,
         "search_epochs": 100,
@@ -134,6 +135,7 @@ class Dasha(Method):
     def _config(self, stage: str, epochs: int, **kw: Any) -> TrainConfig:
         return TrainConfig(epochs=epochs, batch_size=self.params["batch_size"],
                            eval_batch_size=self.params["eval_batch_size"],
+                           mixed_precision=bool(self.params["mixed_precision"]),
                            show_progress=self.ctx.show_progress, description=f"dasha {stage}",
                            **kw)
 

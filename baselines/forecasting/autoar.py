@@ -22,7 +22,7 @@ from sfmbench.tuning import best_trial, optimize
 
 from .ar import ARModel, difference, lag_gram
 from .base import TailMapForecaster, check_series, train_and_val_rows
-from .linear import TailMap, forecast_mse
+from .linear import TailMap, WindowScorer
 from .stationarity import kpss_order
 
 
@@ -96,13 +96,15 @@ class AutoAR(TailMapForecaster):
             raise DataError(f"train has {len(train.values)} rows, AR({p_max}) with d={max(ds)} "
                             f"needs more than {min_rows}", "use smaller lags or more data")
 
+        t0 = time.perf_counter()
+        scorer = WindowScorer(val, p_max + max(ds), self.chunk_rows)
+
         def objective(trial: optuna.Trial) -> float:
             p, d = trial.suggest_categorical("p", grid), trial.suggest_categorical("d", ds)
             model = ARModel.from_gram(self._train_gram(train, d, p_max), p, d, ridge)
-            mse = forecast_mse(model.tail_map(val.horizon), val, self.chunk_rows)
+            mse = scorer.mse(model.tail_map(val.horizon))
             return mse if np.isfinite(mse) else float("inf")
 
-        t0 = time.perf_counter()
         study = optimize(self.ctx, objective, sampler="grid", search_space={"p": grid, "d": ds},
                          direction="minimize", n_trials=len(grid) * len(ds), stage="lag")
         best = best_trial(study)

@@ -20,7 +20,7 @@ from sfmbench.method import FitReport
 from sfmbench.tuning import best_trial, optimize
 
 from .base import TailMapForecaster, check_series, train_and_val_rows
-from .linear import TailMap, forecast_mse, solve_normal, window_gram
+from .linear import TailMap, WindowScorer, solve_normal, window_gram
 
 
 def moving_average_operator(length: int, kernel: int) -> np.ndarray:
@@ -88,11 +88,13 @@ class DLinear(TailMapForecaster):
         gram = window_gram(train.values, window, h, chunk_rows=self.chunk_rows)
         seconds = {"gram": time.perf_counter() - t0}
 
+        t0 = time.perf_counter()
+        scorer = WindowScorer(val, window, self.chunk_rows)
+
         def objective(trial: optuna.Trial) -> float:
             ridge = trial.suggest_categorical("ridge", ridges)
-            return forecast_mse(self._solve(gram, basis, ridge, window), val, self.chunk_rows)
+            return scorer.mse(self._solve(gram, basis, ridge, window))
 
-        t0 = time.perf_counter()
         study = optimize(self.ctx, objective, sampler="grid", search_space={"ridge": ridges},
                          direction="minimize", n_trials=len(ridges), stage="ridge")
         best = best_trial(study)

@@ -86,16 +86,54 @@ def input_tails(inputs: ForecastInputs, width: int, chunk_rows: int = DEFAULT_CH
 
 def forecast_mse(tail_map: TailMap, split: SeriesSplit, chunk_rows: int = DEFAULT_CHUNK_ROWS
                  ) -> float:
-    """MSE of ``tail_map`` over every stride-1 window of ``split`` (channels x windows x steps)."""
-    if split.n_windows == 0:
-        raise DataError("the validation split has no complete window",
-                        f"it needs at least lookback + horizon = {split.lookback + split.horizon} rows")
+    """MSE of ``tail_map`` over every stride-1 window of ``split`` (channels x windows x steps),
+    by forecasting each window (see :class:`WindowScorer` for many maps on one split)."""
+    _require_windows(split)
     total, count = 0.0, 0
     for tails, targets in split_windows(split, tail_map.width, chunk_rows):
         err = tail_map.apply(tails) - targets
         total += float(np.einsum("ijk,ijk->", err, err))
         count += err.size
     return total / count
+
+
+def _require_windows(split: SeriesSplit) -> None:
+    if split.n_windows == 0:
+        raise DataError("the validation split has no complete window",
+                        f"it needs at least lookback + horizon = {split.lookback + split.horizon} rows")
+
+
+class WindowScorer:
+    """Exact MSE of any affine forecaster over every stride-1 window of a split, without
+    forecasting a single window.
+
+    With ``K = [bias; weight; -I]``, the squared errors of all windows sum to ``trace(K^T G K)``
+    where ``G`` is the :func:`window_gram` of ``[1, last max_width values, H targets]`` over the
+    split's windows; narrower maps use a sub-block. ``G`` is built once (cost linear in the
+    series length); scoring a map then costs O((width + H)^2 H), whatever the number of windows.
+    """
+
+    def __init__(self, split: SeriesSplit, max_width: int, chunk_rows: int = DEFAULT_CHUNK_ROWS
+                 ) -> None:
+        _require_windows(split)
+        if max_width > split.lookback:
+            raise DataError(f"the forecaster needs {max_width} past values, the lookback is "
+                            f"{split.lookback}", "use a smaller lag/window")
+        rel = split.window_origins() - split.start
+        self.max_width, self.horizon = max_width, split.horizon
+        self.gram = window_gram(split.values, max_width, split.horizon, int(rel[0]), int(rel[-1]),
+                                chunk_rows)
+        self.count = split.n_windows * split.values.shape[1] * split.horizon
+
+    def mse(self, tail_map: TailMap) -> float:
+        w, h = tail_map.width, self.horizon
+        if tail_map.horizon != h or w > self.max_width:
+            raise ValueError(f"map of width {w} and horizon {tail_map.horizon} does not fit a "
+                             f"scorer of width {self.max_width} and horizon {h}")
+        idx = np.r_[0, np.arange(1 + self.max_width - w, 1 + self.max_width + h)]
+        k = np.vstack([tail_map.bias[None], tail_map.weight, -np.eye(h)])
+        sse = float(np.einsum("ij,ij->", k, self.gram[np.ix_(idx, idx)] @ k))
+        return max(sse, 0.0) / self.count
 
 
 def predict_inputs(tail_map: TailMap, inputs: ForecastInputs,

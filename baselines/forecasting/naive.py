@@ -13,7 +13,7 @@ from sfmbench.method import FitReport
 from sfmbench.tuning import best_trial, optimize
 
 from .base import TailMapForecaster, check_series
-from .linear import TailMap, forecast_mse
+from .linear import TailMap, WindowScorer
 
 
 def seasonal_map(period: int, horizon: int) -> TailMap:
@@ -28,7 +28,7 @@ class LastValue(TailMapForecaster):
 
     def fit(self, train: TrainData, val: TrainData) -> FitReport:
         _, val = check_series(train, val)
-        mse = forecast_mse(self.tail_map(val.horizon), val, self.chunk_rows)
+        mse = WindowScorer(val, 1, self.chunk_rows).mse(self.tail_map(val.horizon))
         return FitReport(best_val_metric=mse)
 
     def tail_map(self, horizon: int) -> TailMap:
@@ -62,10 +62,11 @@ class SeasonalNaive(TailMapForecaster):
         _, val = check_series(train, val)
         cands = self._candidates(val.lookback)
         t0 = time.perf_counter()
+        scorer = WindowScorer(val, max(cands), self.chunk_rows)
 
         def objective(trial: optuna.Trial) -> float:
             period = trial.suggest_categorical("period", cands)
-            return forecast_mse(seasonal_map(period, val.horizon), val, self.chunk_rows)
+            return scorer.mse(seasonal_map(period, val.horizon))
 
         study = optimize(self.ctx, objective, sampler="grid", search_space={"period": cands},
                          direction="minimize", n_trials=len(cands), stage="period")

@@ -39,7 +39,7 @@ def load_backbone(folder: Path, auto_classes: Sequence[str], **hf_kwargs: Any) -
     import transformers
 
     failures: list[str] = []
-    for name in auto_classes:
+    for name in _mapped_first(folder, auto_classes):
         auto = getattr(transformers, name)
         try:
             model = auto.from_pretrained(str(folder), **hf_kwargs)
@@ -50,6 +50,26 @@ def load_backbone(folder: Path, auto_classes: Sequence[str], **hf_kwargs: Any) -
     raise SfmbenchError(f"cannot load a backbone from {folder}: " + "; ".join(failures),
                         "point model_id at a checkpoint of this model family (its config.json "
                         "must map one of " + ", ".join(auto_classes) + ")")
+
+
+def _mapped_first(folder: Path, auto_classes: Sequence[str]) -> list[str]:
+    """``auto_classes`` that the checkpoint's own ``auto_map`` names (all of them without one).
+
+    Asking an auto class that a remote-code config does not map is slow (transformers scans
+    every architecture to word its error), so those are skipped up front.
+    """
+    try:
+        auto_map = json.loads((Path(folder) / "config.json").read_text()).get("auto_map") or {}
+    except (OSError, ValueError):
+        auto_map = {}
+    if not auto_map:
+        return list(auto_classes)
+    mapped = [name for name in auto_classes if name in auto_map]
+    if not mapped:
+        raise SfmbenchError(f"the checkpoint in {folder} maps none of {', '.join(auto_classes)} "
+                            f"in its auto_map ({', '.join(sorted(auto_map))})",
+                            "point model_id at a checkpoint of this model family")
+    return mapped
 
 
 def last_hidden_state(output: Any) -> torch.Tensor:

@@ -6,10 +6,11 @@ import pytest
 
 from sfmbench.baselines.forecasting.ar import (ARModel, difference, integrate, lag_gram,
                                                recursive_forecast, solve_ar)
-from sfmbench.baselines.forecasting.linear import TailMap, solve_normal, window_gram
+from sfmbench.baselines.forecasting.linear import (TailMap, WindowScorer, forecast_mse,
+                                                   solve_normal, window_gram)
 from sfmbench.baselines.forecasting.stationarity import kpss_order
 
-from conftest import simulate_ar
+from conftest import build_splits, simulate_ar
 
 
 def materialized_design(z: np.ndarray, p: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,3 +124,15 @@ def test_kpss_order_is_bounded_and_finds_the_integration_order():
     assert kpss_order(noise.cumsum(0).cumsum(0)) == 2
     # never more than max_d, even for a series no differencing makes stationary-looking
     assert kpss_order(np.exp(np.linspace(0, 20, 1500))[:, None], max_d=2) <= 2
+
+
+def test_window_scorer_equals_forecasting_every_window():
+    rng = np.random.default_rng(8)
+    splits = build_splits(rng.standard_normal((400, 3)).cumsum(0), 200, 120, 16, 5)
+    scorer = WindowScorer(splits.val, 12, chunk_rows=7)
+    for width in (1, 5, 12):
+        tmap = TailMap(rng.standard_normal((width, 5)) * 0.3, rng.standard_normal(5))
+        direct = forecast_mse(tmap, splits.val, chunk_rows=11)
+        assert scorer.mse(tmap) == pytest.approx(direct, rel=1e-9)
+    with pytest.raises(ValueError, match="does not fit"):
+        scorer.mse(TailMap(np.zeros((13, 5)), np.zeros(5)))

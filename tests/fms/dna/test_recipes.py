@@ -46,7 +46,7 @@ def test_recipes_run_through_the_harness(recipe, run_dna, dna_checkpoints):
         assert row.params_trainable == row.params_total
     else:
         assert row.params_trainable == expected[recipe]
-        assert row.params_total > 100 * row.params_trainable
+        assert row.params_total > 10 * row.params_trainable
 
 
 def test_lora_trains_only_adapters_and_head(dna_checkpoints, tmp_path):
@@ -126,8 +126,8 @@ def test_a_resumed_study_refits_the_best_trial(dna_checkpoints, tmp_path):
 
 
 def test_multilabel_tasks_get_independent_probabilities(dna_checkpoints, tmp_path):
-    spec = TaskSpec("test/ml", "genomics", "multilabel", (5, 24), "f1_macro", True,
-                    ("f1_macro",), num_classes=3)
+    spec = TaskSpec("test/ml", "genomics", "multilabel", (5, 24), "map_macro", True,
+                    ("map_macro",), num_classes=3)
     rng = np.random.default_rng(0)
     train, val = dna_split(16), dna_split(8, seed=1)
     train = ArraySplit(train.x, rng.integers(0, 2, (16, 3)))
