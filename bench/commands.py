@@ -155,7 +155,8 @@ def results(args: argparse.Namespace) -> int:
     if args.format == "csv":
         text = frame.to_csv(index=False)
     elif args.format == "json":
-        text = frame.to_json(orient="records", indent=2)
+        records = json.loads(frame.to_json(orient="records"))  # NaN -> null
+        text = json.dumps(records, indent=2)
     else:
         if args.out:
             raise ConfigError("--out needs --format csv or json")
