@@ -55,8 +55,9 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                model_overrides: dict[str, Any] | None = None) -> SweepPlan:
     """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden.
 
-    A suite may give some models their own budget (``model_budgets: {dasha: smoke}``); an
-    explicit ``budget`` argument overrides the suite's default budget only.
+    A suite may give some models their own budget (``model_budgets: {dasha: smoke}``) and
+    parameters (``model_params: {dasha: {n_trials: 2}}``); an explicit ``budget`` argument
+    overrides the suite's default budget only, ``model_overrides`` apply to every model.
     """
     base: dict[str, Any] = group_entry("suite", suite) if suite else {}
     tasks = tasks or base.get("tasks")
@@ -67,6 +68,7 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
     seeds = seeds if seeds is not None else base.get("seeds", [0])
     budget = budget or base.get("budget", "cpu")
     model_budgets: dict[str, str] = dict(base.get("model_budgets") or {})
+    suite_params: dict[str, dict[str, Any]] = dict(base.get("model_params") or {})
     task_list = expand_patterns(list(tasks), task_names, "task")
     model_list = expand_patterns(list(models), model_names, "model")
     plan = SweepPlan(jobs=[])
@@ -78,8 +80,9 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                 plan.skipped.append((task, model, f"does not support {spec.problem.value}"))
                 continue
             for seed in seeds:
+                params = {**(suite_params.get(model) or {}), **(model_overrides or {})}
                 plan.jobs.append(make_job(task, model, int(seed), model_budgets.get(model, budget),
-                                          task_overrides, model_overrides))
+                                          task_overrides, params))
     return plan
 
 
