@@ -12,7 +12,7 @@ from sfmbench.errors import ConfigError, DataError, SfmbenchError
 from sfmbench.leaderboard import LEADERBOARD_COLUMNS, aggregate
 from sfmbench.leaderboard.stats import rng_for
 
-from lb_rows import frame_from, make_row
+from .lb_rows import frame_from, make_row
 
 VALUES = [0.61, 0.58, 0.66, 0.52, 0.63]
 

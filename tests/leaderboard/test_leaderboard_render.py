@@ -13,7 +13,7 @@ from sfmbench.errors import SfmbenchError
 from sfmbench.leaderboard import (LEADERBOARD_COLUMNS, SUMMARY_COLUMNS, LeaderboardResult,
                                   build_leaderboard, render_table)
 
-from lb_rows import frame_from, make_row
+from .lb_rows import frame_from, make_row
 
 EVIL = "<script>alert('x')</script>"
 PIPED = "my|fm"

@@ -10,7 +10,7 @@ from sfmbench.errors import ConfigError
 from sfmbench.leaderboard import SUMMARY_COLUMNS, aggregate, summarize
 from sfmbench.leaderboard.stats import better_indicator, prob_better
 
-from lb_rows import frame_from
+from .lb_rows import frame_from
 
 NOISE = [-0.02, 0.01, 0.0, 0.02, -0.01]
 

@@ -30,12 +30,14 @@ def dna_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
 
 @pytest.fixture
 def run_dna(tmp_path: Path) -> Any:
-    """``run_dna(model, **model_overrides) -> ResultRow`` on :data:`TASK` with the smoke budget."""
+    """``run_dna(model, **model_overrides) -> ResultRow`` on :data:`TASK` with the smoke budget
+    (one trial of one epoch unless the overrides say otherwise)."""
     store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
 
     def run(model: str, seed: int = 0, **overrides: Any) -> ResultRow:
+        quick = {"n_trials": 1, "search_space": {"epochs": [1]}}
         job = make_job(TASK, model, seed=seed, budget="smoke", task_overrides=TASK_SIZE,
-                       model_overrides=overrides)
+                       model_overrides={**quick, **overrides})
         return run_job(job, store, RunSettings(run_dir=tmp_path, show_progress=False,
                                                device="cpu"))
     return run

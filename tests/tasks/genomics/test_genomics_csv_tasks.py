@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from genomics_fixtures import SMALL, write_csv, write_gue_folder
+from .genomics_fixtures import SMALL, write_csv, write_gue_folder
 
 from sfmbench import create_task, download, task_names
 from sfmbench.data import ArrayInputs

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from genomics_fixtures import SMALL, write_nt_fasta, write_nt_parquet
+from .genomics_fixtures import SMALL, write_nt_fasta, write_nt_parquet
 
 from sfmbench import create_task, task_names
 from sfmbench.errors import DataError

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ts_fixtures import write_series_csv
+from .ts_fixtures import write_series_csv
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sfmbench.errors import ConfigError, DataError
 from sfmbench.specs import ProblemType
 from sfmbench.tasks.timeseries.catalog import DATASETS
 
-from ts_fixtures import ETT_COLUMNS, WEATHER_COLUMNS
+from .ts_fixtures import ETT_COLUMNS, WEATHER_COLUMNS
 
 
 def _standardize(raw: np.ndarray, train_end: int) -> np.ndarray:
