@@ -26,6 +26,15 @@ def registers(fn: Callable[["Registry[Any]"], None]) -> Callable[["Registry[Any]
     return fn
 
 
+def register_subpackages(registry: "Registry[Any]", package: str, names: tuple[str, ...]) -> None:
+    """Call ``register(registry)`` of each sub-package ``package.name`` that defines one."""
+    for name in names:
+        module = importlib.import_module(f"{package}.{name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(registry)
+
+
 def load_object(target: str) -> Any:
     """Import ``"package.module:attr.sub"`` and return the attribute."""
     module_name, _, attr = target.partition(":")

@@ -1,9 +1,7 @@
 """Built-in tasks, registered through the same entry point group as third-party plugins."""
 from __future__ import annotations
 
-import importlib
-
-from sfmbench.registry import Registry, registers
+from sfmbench.registry import Registry, register_subpackages, registers
 
 #: sub-packages that each expose ``register(registry)``; importing them must stay cheap
 DOMAINS = ("timeseries", "genomics", "generated")
@@ -11,9 +9,5 @@ DOMAINS = ("timeseries", "genomics", "generated")
 
 @registers
 def register_builtins(registry: Registry) -> None:
-    """Register every built-in task name lazily (nothing heavy is imported here)."""
-    for domain in DOMAINS:
-        module = importlib.import_module(f"{__name__}.{domain}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(registry)
+    """Register every built-in name lazily (nothing heavy is imported here)."""
+    register_subpackages(registry, __name__, DOMAINS)
