@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
+from rich.console import Console
 from rich.table import Table
 
 from .catalog import METHODS, TASKS, create_task, task_names
@@ -22,7 +23,13 @@ from .store import Store, default_url
 if TYPE_CHECKING:
     from .runner import RunSettings
 
-out = console.__class__()  # stdout console for data
+def _stdout_console() -> Console:
+    """Stdout console for data; wide when piped (rich assumes 80 columns without a terminal)."""
+    con = Console()
+    return con if con.is_terminal else Console(width=200)
+
+
+out = _stdout_console()
 
 
 def _run_dir() -> Path:
@@ -172,6 +179,19 @@ def results(args: argparse.Namespace) -> int:
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:
     frame = results_frame(rows)
+    if len(frame) == 1:  # one job: a readable vertical summary
+        rec = frame.to_dict("records")[0]
+        table = Table("field", "value", show_header=False)
+        for key, value in rec.items():
+            if key != "error" and value is not None and value == value:
+                table.add_row(key, _cell(value))
+        for key in ("hyperparameters", "architecture", "stage_seconds"):
+            if rows[0].get(key):
+                table.add_row(key, escape(json.dumps(rows[0][key], default=str)[:300]))
+        out.print(table)
+        if rec.get("error"):
+            out.print(f"[red]error:[/] {escape(str(rec['error']))}")
+        return
     table = Table(show_lines=False)
     cols = [c for c in frame.columns if c not in ("error", "budget")]
     for c in cols:
