@@ -31,6 +31,8 @@ from .specs import ProblemType, TaskSpec
 
 TrainSource = ArraySplit | Dataset
 Report = Callable[[int, float], None]
+OptimizerArg = (torch.optim.Optimizer | Sequence[torch.optim.Optimizer]
+                | Callable[[Any], torch.optim.Optimizer])
 StepHook = Callable[[nn.Module], None]
 
 
@@ -53,11 +55,14 @@ class TrainConfig:
     show_progress: bool = True
     description: str = "train"
     seed: int | None = None               # seeds torch/numpy before batching when given
+    scheduler_interval: str = "epoch"     # step schedulers once per "epoch" or per "step"
 
     def __post_init__(self) -> None:
-        if self.epochs < 0 or self.batch_size < 1 or not 0 < self.batch_fraction <= 1:
+        if (self.epochs < 0 or self.batch_size < 1 or not 0 < self.batch_fraction <= 1
+                or self.scheduler_interval not in ("epoch", "step")):
             raise ConfigError(f"invalid training config {self}",
-                              "epochs >= 0, batch_size >= 1 and 0 < batch_fraction <= 1")
+                              "epochs >= 0, batch_size >= 1, 0 < batch_fraction <= 1 and "
+                              "scheduler_interval 'epoch' or 'step'")
 
 
 @dataclass
@@ -235,14 +240,16 @@ def _as_list(x: Any) -> list[Any]:
 
 def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | None,
           spec: TaskSpec, config: TrainConfig, *,
-          optimizer: torch.optim.Optimizer | Sequence[torch.optim.Optimizer],
+          optimizer: OptimizerArg,
           scheduler: Any = None, device: str | torch.device = "cpu",
           loss_fn: nn.Module | None = None, report: Report | None = None,
           before_step: StepHook | None = None) -> TrainResult:
     """Train ``model`` in place; with validation data, restore its best-on-validation weights.
 
-    ``optimizer`` and ``scheduler`` may be lists (e.g. network and architecture weights);
-    schedulers are stepped once per epoch. ``before_step(model)`` runs after ``backward`` and
+    ``optimizer`` and ``scheduler`` may be lists (e.g. network and architecture weights), or
+    factories: ``optimizer(model.parameters())`` and ``scheduler(optimizer)`` are then called
+    after the model is on its device. Schedulers step once per epoch, or per optimizer step
+    with ``config.scheduler_interval="step"``. ``before_step(model)`` runs after ``backward`` and
     clipping, before the optimizer steps (e.g. to rescale architecture gradients). ``report``
     gets ``(epoch, validation score)`` after each epoch and may raise ``optuna.TrialPruned``.
     """
@@ -254,7 +261,13 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
     model.to(dev)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    optimizers, schedulers = _as_list(optimizer), _as_list(scheduler)
+    if callable(optimizer) and not isinstance(optimizer, torch.optim.Optimizer):
+        optimizer = optimizer(model.parameters())
+    optimizers = _as_list(optimizer)
+    if callable(scheduler) and not hasattr(scheduler, "step"):
+        scheduler = [scheduler(opt) for opt in optimizers]
+    schedulers = _as_list(scheduler)
+    per_step = config.scheduler_interval == "step"
     criterion = (loss_fn or loss_for(spec.problem)).to(dev)
     amp = cuda and config.mixed_precision
     scaler = torch.amp.GradScaler("cuda") if amp else None
@@ -298,13 +311,17 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
                         opt.step()
                 if scaler is not None:
                     scaler.update()
+                if per_step:
+                    for sched in schedulers:
+                        sched.step()
                 n = len(yb)
                 total += float(loss.detach()) * n
                 count += n
                 if progress:
                     progress.update(bar, advance=1)
-            for sched in schedulers:
-                sched.step()
+            if not per_step:
+                for sched in schedulers:
+                    sched.step()
             result.train_losses.append(total / max(count, 1))
             result.epochs_run = epoch
             info = f"loss {result.train_losses[-1]:.4f}"

@@ -122,8 +122,18 @@ def scale_child(scale: str, horizon: int, budget: str) -> dict[str, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far.
+
+    Linux: ``VmHWM`` (reset by exec, unlike ``ru_maxrss``, which a child inherits from the parent
+    that spawned it); elsewhere ``ru_maxrss``.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return usage / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def scale_rows(horizons: list[int], budget: str) -> list[dict[str, Any]]:

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# transformers copies remote model code into HF_MODULES_CACHE: keep it out of the user's cache
+os.environ.setdefault("HF_MODULES_CACHE", tempfile.mkdtemp(prefix="sfmbench-hf-modules-"))
 
 
 @pytest.fixture(autouse=True)

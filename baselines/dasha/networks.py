@@ -41,10 +41,14 @@ class FixedConvs:
             k, d = default_kernel, 1
         self.index += 1
         conv = (nn.Conv1d, nn.Conv2d)[self.ndim - 1]
-        # symmetric integer padding where it exists: padding="same" copies the input (slow)
-        padding: int | str = d * (k - 1) // 2 if stride > 1 or d * (k - 1) % 2 == 0 else "same"
-        return conv(in_channels, out_channels, k, stride=stride, padding=padding, dilation=d,
-                    bias=False)
+        total = d * (k - 1)
+        if stride > 1 or total % 2 == 0:   # symmetric padding (padding="same" is slow on CPU)
+            return conv(in_channels, out_channels, k, stride=stride, padding=total // 2,
+                        dilation=d, bias=False)
+        # even kernels (the 1-D ResNet's default 8): "same" output, the extra zero on the right
+        pad = (nn.ConstantPad1d, nn.ConstantPad2d)[self.ndim - 1]
+        return nn.Sequential(pad((total // 2, total - total // 2) * self.ndim, 0.0),
+                             conv(in_channels, out_channels, k, dilation=d, bias=False))
 
 
 class MixtureConvs:

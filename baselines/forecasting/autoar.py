@@ -84,6 +84,7 @@ class AutoAR(TailMapForecaster):
 
     def fit(self, train: TrainData, val: TrainData) -> FitReport:
         train, val = check_series(train, val)
+        self._train_grams.clear()
         seconds: dict[str, float] = {}
         t0 = time.perf_counter()
         ds = self._d_candidates(train)

@@ -111,6 +111,10 @@ class DLinear(TailMapForecaster):
                                           "kernel": int(self.params["kernel"])},
                          n_trials=len(study.trials), stage_seconds=seconds)
 
+    def parameter_count(self) -> tuple[int | None, int | None]:
+        n = None if self.map is None else self.map.weight.size + self.map.bias.size
+        return n, n
+
     def tail_map(self, horizon: int) -> TailMap:
         tail_map: TailMap = self._require_fitted("map")
         if horizon != tail_map.horizon:

@@ -1,7 +1,7 @@
 """DNA foundation models (Nucleotide Transformer, DNABERT-2, HyenaDNA, Caduceus), registered lazily.
 
 Each family is one registry name; checkpoints are picked by the model YAMLs (``conf/model/nt-*``,
-``dnabert2``, ``hyenadna-*``, ``caduceus-*``) or ``model.params.model_id=<hub id or folder>``.
+``dnabert2``, ``hyenadna-*``, ``caduceus-*``) or ``model.model_id=<hub id or folder>``.
 """
 from __future__ import annotations
 
@@ -22,8 +22,23 @@ ADAPTERS: dict[str, tuple[str, str]] = {
 }
 
 
+#: public classes, imported on first access (importing this package stays cheap)
+_LAZY = {"DNAFoundationModel": "adapter", "NucleotideTransformer": "families",
+         "DNABERT2": "families", "HyenaDNA": "families", "Caduceus": "families"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def register(registry: Any) -> None:
     """Register the DNA FM adapters (nothing heavy is imported here)."""
     for name, (target, description) in ADAPTERS.items():
         registry.register(name, target, kind="fm", domain="genomics", problem="classification",
                           description=description)
+
+
+__all__ = ["ADAPTERS", "register", *_LAZY]

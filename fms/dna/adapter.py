@@ -51,8 +51,9 @@ class DNAFoundationModel(FoundationModel):
     """A DNA language model with a linear head over pooled token states.
 
     Params (besides :attr:`FoundationModel.defaults`): ``pooling`` (``mean``, ``cls`` or
-    ``last``), ``max_length`` (tokens; null = the tokenizer's limit), ``batch_size``,
-    ``eval_batch_size``, ``weight_decay``, ``grad_clip``, ``head_dropout``,
+    ``last``), ``max_length`` (tokens; null = the tokenizer's limit), ``batch_size``
+    (fine-tuning), ``head_batch_size`` (the frozen recipe's head), ``eval_batch_size``,
+    ``weight_decay``, ``grad_clip``, ``head_dropout``,
     ``max_train_samples`` (a seeded subset of train for small budgets; validation stays
     whole), ``time_limit`` (seconds per training run).
     """
@@ -69,6 +70,7 @@ class DNAFoundationModel(FoundationModel):
         "pooling": "mean",
         "max_length": None,
         "batch_size": 32,
+        "head_batch_size": 256,
         "eval_batch_size": 64,
         "weight_decay": 0.01,
         "grad_clip": 1.0,
@@ -84,7 +86,7 @@ class DNAFoundationModel(FoundationModel):
         super().__init__(spec, params, ctx)
         if self.params["pooling"] not in POOLINGS:
             raise ConfigError(f"unknown pooling {self.params['pooling']!r}",
-                              f"use one of: {', '.join(POOLINGS)} (model.params.pooling=...)")
+                              f"use one of: {', '.join(POOLINGS)} (model.pooling=...)")
         if spec.problem not in self.problems:
             raise ConfigError(f"{type(self).__name__} does not solve {spec.problem.value} tasks",
                               "use a classification or multilabel genomics task")
@@ -105,7 +107,7 @@ class DNAFoundationModel(FoundationModel):
         start = time.perf_counter()
         folder = self.load_source()
         self.tokenizer = self._load_tokenizer(folder)
-        self.max_length = self._max_length(folder)
+        self.max_length = self._max_length()
         tok_train = tokenize(self.tokenizer, to_sequences(train.x), self.max_length, train.y)
         tok_val = tokenize(self.tokenizer, to_sequences(val.x), self.max_length, val.y)
         stages = {"load": time.perf_counter() - start}
@@ -117,8 +119,9 @@ class DNAFoundationModel(FoundationModel):
             self.model = tuned.artifact if tuned.artifact is not None else \
                 self._finetune(tuned.params, tok_train, tok_val)[1]
         stages["tune"] = tuned.seconds
-        return self.fit_report(best_val_metric=tuned.value, hyperparameters=dict(tuned.params),
-                               n_trials=tuned.n_trials, epochs=tuned.params.get("epochs"),
+        chosen = self._hp(tuned.params)
+        return self.fit_report(best_val_metric=tuned.value, hyperparameters=chosen,
+                               n_trials=tuned.n_trials, epochs=int(chosen["epochs"]),
                                stage_seconds=stages,
                                extra={"max_length": self.max_length,
                                       "tokens": tok_train.n_tokens, "n_train": len(train),
@@ -159,7 +162,7 @@ class DNAFoundationModel(FoundationModel):
                                                   trust_remote_code=self.remote_code_allowed)
         return prepare_tokenizer(tokenizer)
 
-    def _max_length(self, folder: Path) -> int | None:
+    def _max_length(self) -> int | None:
         if self.params.get("max_length"):
             return int(self.params["max_length"])
         limit = getattr(self.tokenizer, "model_max_length", None)
@@ -179,10 +182,10 @@ class DNAFoundationModel(FoundationModel):
                               "the task spec must give the number of classes")
         return int(self.spec.num_classes)
 
-    def _train_config(self, hp: dict[str, Any], what: str) -> Any:
+    def _train_config(self, hp: dict[str, Any], what: str, batch_size: int) -> Any:
         from sfmbench.training import TrainConfig
 
-        return TrainConfig(epochs=int(hp["epochs"]), batch_size=int(self.params["batch_size"]),
+        return TrainConfig(epochs=int(hp["epochs"]), batch_size=batch_size,
                            eval_batch_size=int(self.params["eval_batch_size"]),
                            grad_clip=self.params.get("grad_clip") or None,
                            time_limit=self.params.get("time_limit"),
@@ -204,13 +207,15 @@ class DNAFoundationModel(FoundationModel):
     def _fit_frozen(self, tok_train: "TokenizedSplit", tok_val: "TokenizedSplit"
                     ) -> tuple[Any, float]:
         """Embed once, then tune a linear head on the embeddings."""
+        from torch import nn
+
         from sfmbench.training import predict_scores
 
         from .backbone import SequenceClassifier
 
         start = time.perf_counter()
         backbone = self.apply_recipe(self.load_backbone(), recipe="frozen")
-        embedder = SequenceClassifier(backbone, _identity(), self.params["pooling"])
+        embedder = SequenceClassifier(backbone, nn.Identity(), self.params["pooling"])
         embedder.to(self.ctx.device)
         batch = int(self.params["eval_batch_size"])
         e_train = predict_scores(embedder, tok_train, batch, self.ctx.device)
@@ -238,7 +243,8 @@ class DNAFoundationModel(FoundationModel):
         seed_everything(self.ctx.seed)
         head = nn.Sequential(Standardize(train.x), nn.Dropout(float(hp["head_dropout"])),
                              nn.Linear(train.x.shape[1], self._n_outputs()))
-        result = run_training(head, train, val, self.spec, self._train_config(hp, "head"),
+        config = self._train_config(hp, "head", int(self.params["head_batch_size"]))
+        result = run_training(head, train, val, self.spec, config,
                               optimizer=self._optimizer(head, hp), device=self.ctx.device)
         return self._validated(result), head
 
@@ -260,7 +266,8 @@ class DNAFoundationModel(FoundationModel):
                                    float(hp["head_dropout"]))
         model.backbone = self.apply_recipe(backbone, head)
         result = run_training(model, tok_train, tok_val, self.spec,
-                              self._train_config(hp, self.recipe),
+                              self._train_config(hp, self.recipe,
+                                                 int(self.params["batch_size"])),
                               optimizer=self._optimizer(model, hp), device=self.ctx.device)
         return self._validated(result), model
 
@@ -288,8 +295,3 @@ class DNAFoundationModel(FoundationModel):
         scores -= scores.max(axis=1, keepdims=True)
         probs = np.exp(scores)
         return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
-
-
-def _identity() -> "nn.Module":
-    from torch import nn
-    return nn.Identity()

@@ -3,7 +3,7 @@
 A family says which transformers auto classes load its encoder, how it pools token states,
 which linear layers LoRA adapts, and what it was pretrained on. Checkpoints that ship their own
 code (NT v2, DNABERT-2, HyenaDNA, Caduceus) load only after the user opts in with
-``model.params.trust_remote_code=true``.
+``model.trust_remote_code=true``.
 """
 from __future__ import annotations
 

@@ -78,6 +78,6 @@ def tokenize(tokenizer: Any, seqs: Sequence[str], max_length: int | None,
         full = tokenizer(list(seqs[:1]), truncation=False)["input_ids"][0]
         if len(full) > max_length:
             log.warning("sequences are truncated to %d tokens (the first one has %d); raise "
-                        "model.params.max_length if the checkpoint allows longer inputs",
+                        "model.max_length if the checkpoint allows longer inputs",
                         max_length, len(full))
     return TokenizedSplit(ids, mask, labels)

@@ -188,3 +188,21 @@ def test_bad_config():
         TrainConfig(epochs=1, batch_fraction=0.0)
     with pytest.raises(ConfigError):
         TrainConfig(epochs=-1)
+    with pytest.raises(ConfigError):
+        TrainConfig(epochs=1, scheduler_interval="batch")
+
+
+def test_optimizer_and_scheduler_factories_step_per_batch():
+    model = _model()
+    seen = []
+
+    def make_scheduler(opt):
+        seen.append(opt)
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 / (1 + step))
+
+    train(model, _linear_data(128, 0), None, _spec(),
+          _config(2, scheduler_interval="step"),
+          optimizer=lambda params: sgd(params, 0.5), scheduler=make_scheduler)
+    (opt,) = seen
+    assert opt.param_groups[0]["params"][0] is next(model.parameters())
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 / (1 + 8))   # 4 batches x 2 epochs

@@ -1,6 +1,8 @@
 """Shapes and structure of DASHA's backbones, plain and searchable."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from torch import nn
@@ -74,3 +76,15 @@ def test_bad_backbone_config():
         WideResNet(3, 10, depth=20)
     with pytest.raises(ConfigError, match="unknown DASHA backbone"):
         build_backbone("unet", 3, 2, width=1, depth=22, dropout=0.0, conv=None)
+
+
+@pytest.mark.parametrize("ndim,kernel,dilation", [(1, 8, 1), (1, 5, 3), (2, 4, 1), (2, 3, 2)])
+def test_fixed_convs_keep_the_length(ndim, kernel, dilation):
+    layer = FixedConvs(ndim, [(kernel, dilation)])(3, 4, 3)
+    conv = [m for m in layer.modules() if isinstance(m, (nn.Conv1d, nn.Conv2d))][0]
+    x = torch.randn(2, 3, *([17] * ndim))
+    f = (torch.nn.functional.conv1d, torch.nn.functional.conv2d)[ndim - 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # torch warns that "same" copies for even kernels
+        ref = f(x, conv.weight, padding="same", dilation=dilation)
+    torch.testing.assert_close(layer(x), ref)

@@ -34,9 +34,11 @@ def run_dna(tmp_path: Path) -> Any:
     (one trial of one epoch unless the overrides say otherwise)."""
     store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
 
-    def run(model: str, seed: int = 0, **overrides: Any) -> ResultRow:
+    def run(model: str, seed: int = 0, task_size: dict[str, int] | None = None,
+            **overrides: Any) -> ResultRow:
         quick = {"n_trials": 1, "search_space": {"epochs": [1]}}
-        job = make_job(TASK, model, seed=seed, budget="smoke", task_overrides=TASK_SIZE,
+        job = make_job(TASK, model, seed=seed, budget="smoke",
+                       task_overrides=task_size or TASK_SIZE,
                        model_overrides={**quick, **overrides})
         return run_job(job, store, RunSettings(run_dir=tmp_path, show_progress=False,
                                                device="cpu"))

@@ -111,3 +111,30 @@ def test_bad_configurations_fail_with_a_hint(dna_checkpoints, tmp_path):
     regression = TaskSpec("t/r", "genomics", "regression", (5, 24), "mse", False, ("mse",))
     with pytest.raises(ConfigError, match="does not solve regression"):
         make("nucleotide-transformer", nt, tmp_path, spec=regression)
+
+
+def test_the_cli_spelling_of_the_opt_in_loads_remote_code(run_dna, dna_checkpoints):
+    from sfmbench.config import parse_overrides, split_prefixed
+
+    cli = ["model.trust_remote_code=true", f"model.model_id={dna_checkpoints['caduceus']}"]
+    row = run_dna("caduceus", **split_prefixed(parse_overrides(cli), "model"))
+    assert row.status == "ok", row.error
+    assert row.config["model"]["params"]["trust_remote_code"] is True
+
+
+def test_importing_the_family_package_stays_cheap():
+    import subprocess
+    import sys
+
+    code = "import sys, sfmbench.fms.dna; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_budget_knobs_cap_train_samples_and_tokens(dna_checkpoints, tmp_path):
+    method = make("nucleotide-transformer", dna_checkpoints["nucleotide-transformer"], tmp_path,
+                  max_train_samples=10, max_length=4)
+    report = method.fit(dna_split(30), dna_split(8, seed=1))
+    assert report.extra["n_train"] == 10 and report.extra["tokens"] == 4
+    assert report.extra["max_length"] == 4
+    assert method.predict(ArrayInputs(dna_split(3, seed=2).x)).shape == (3, 2)

@@ -58,7 +58,7 @@ def write_nucleotide_transformer(folder: Path | str, k: int = 6, seed: int = 0,
 
 
 # -- remote-code checkpoints ----------------------------------------------------------------
-_CONFIGURATION = '''"""Configuration of a tiny DNA model shipped with its checkpoint (test fixture)."""
+_CONFIGURATION = '''"""Configuration of a tiny DNA model shipped with its checkpoint (fixture)."""
 from transformers import PretrainedConfig
 
 
@@ -72,7 +72,7 @@ class TinyDnaConfig(PretrainedConfig):
         super().__init__(pad_token_id=pad_token_id, **kwargs)
 '''
 
-_MODELING = '''"""A tiny DNA model shipped with its checkpoint (test fixture): embedding, gated mixer
+_MODELING = '''"""A tiny DNA model shipped with its checkpoint (fixture): embedding, gated mixer
 blocks with a short convolution, final norm. The linear layers carry the names the real
 families' LoRA targets use (Wqkv, in_proj, out_proj)."""
 import torch
@@ -164,7 +164,7 @@ class TinyDnaForMaskedLM(TinyDnaPreTrainedModel):
         return MaskedLMOutput(logits=self.lm_head(hidden))
 '''
 
-_TOKENIZATION = '''"""A character-level DNA tokenizer shipped with its checkpoint (test fixture), like
+_TOKENIZATION = '''"""A character-level DNA tokenizer shipped with its checkpoint (fixture), like
 HyenaDNA's and Caduceus's."""
 import json
 import os
