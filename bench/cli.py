@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         Example: sfmbench leaderboard --out leaderboard/"""))
     s.add_argument("--out", type=Path, default=Path("leaderboard-out"), help="output directory")
     s.add_argument("--task", help="wildcard filter on task names")
+    s.add_argument("--budget", help="only results of this budget (needed when a store holds "
+                                    "several budgets of the same jobs)")
 
     for noun, what in (("tasks", "task"), ("models", "model"), ("suites", "suite")):
         s = sub.add_parser(noun, parents=[common], help=f"list or describe {noun}",

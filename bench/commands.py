@@ -217,6 +217,8 @@ def leaderboard(args: argparse.Namespace) -> int:
     frame = _store().frame()
     if args.task:
         frame = frame[[fnmatch.fnmatch(t, args.task) for t in frame["task"]]]
+    if getattr(args, "budget", None):
+        frame = frame[frame["budget"] == args.budget]
     result = build_leaderboard(frame, args.out)
     out.print(render_table(result.leaderboard))
     console.print(f"wrote {', '.join(str(p) for p in result.paths)}")
@@ -306,7 +308,7 @@ def demo(args: argparse.Namespace) -> int:
                   f"offline; results in {escape(str(_run_dir()))}")
     sweep(args, extra={"suite": "demo"})
     args.out = args.out or _run_dir() / "leaderboard"
-    args.task = None
+    args.task, args.budget = None, None
     return leaderboard(args)
 
 

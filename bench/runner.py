@@ -122,8 +122,9 @@ def _execute(job: JobSpec, store: Store, settings: RunSettings, row: ResultRow) 
 
 
 def _size(split: Any) -> int:
-    return int(getattr(split, "n_windows", None) or len(split.values if hasattr(split, "values")
-                                                         else split))
+    """Samples of an ArraySplit, forecast windows of a SeriesSplit."""
+    n = getattr(split, "n_windows", None)
+    return int(n if n is not None else len(split))
 
 
 def _apply_report(row: ResultRow, report: FitReport) -> None:
