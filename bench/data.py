@@ -1,9 +1,10 @@
 """Data containers passed between tasks, methods and the harness.
 
 The harness alone holds test targets: a method receives :class:`ArrayInputs` or
-:class:`ForecastInputs` for the test split, objects that contain no labels. For forecasting the
-test inputs end at the origin of the last window, so the final ``horizon`` rows of the series are
-never handed to a method at all.
+:class:`ForecastInputs` for the test split, objects that contain no labels. For forecasting, the
+harness hands out windows at least ``lookback + horizon`` apart per call, so no object a method
+receives holds a target of a window it forecasts, and the final ``horizon`` rows of the series
+are never handed out at all.
 """
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ class ArrayInputs:
     def slice(self, start: int, stop: int) -> "ArrayInputs":
         return ArrayInputs(self.x[start:stop])
 
+    def take(self, indices: np.ndarray) -> "ArrayInputs":
+        return ArrayInputs(self.x[indices])
+
 
 @dataclass
 class SeriesSplit:
@@ -100,37 +104,56 @@ class SeriesSplit:
 
 @dataclass
 class ForecastInputs:
-    """The test split as a forecaster sees it: the history of every stride-1 window, no targets.
+    """Test windows as a forecaster sees them: lookbacks and their origins, never targets.
 
-    ``history`` holds rows ``[first_origin - lookback, last_origin)``; window ``i`` has origin
-    ``first_origin + i`` and its lookback is ``history[i : i + lookback]``.
+    ``windows[i]`` is the lookback (rows ``origins[i] - lookback .. origins[i] - 1``) of the
+    window whose forecast starts at absolute row ``origins[i]``. The task builds one object over
+    every stride-1 test window (:meth:`from_history`, a view: no copy); the harness hands a
+    method subsets of windows at least ``lookback + horizon`` apart (:meth:`take`), so no object
+    a method receives contains a target of any window it is asked to forecast.
     """
 
-    history: np.ndarray           # (n + lookback - 1, C)
-    first_origin: int
-    lookback: int
+    windows: np.ndarray           # (n, L, C)
+    origins: np.ndarray           # (n,) absolute row of each window's first forecast step
     horizon: int
     channels: tuple[str, ...] = ()
 
+    @classmethod
+    def from_history(cls, history: np.ndarray, first_origin: int, lookback: int, horizon: int,
+                     channels: tuple[str, ...] = ()) -> "ForecastInputs":
+        """Every stride-1 window of ``history`` (rows ``first_origin - lookback ..``)."""
+        windows = np.lib.stride_tricks.sliding_window_view(history, lookback, axis=0)
+        windows = windows.transpose(0, 2, 1)
+        return cls(windows, first_origin + np.arange(len(windows)), horizon, tuple(channels))
+
+    @property
+    def lookback(self) -> int:
+        return int(self.windows.shape[1])
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.windows.shape[2])
+
     def __len__(self) -> int:
-        return len(self.history) - self.lookback + 1
+        return len(self.windows)
 
     def lookbacks(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Lookback windows ``start..stop`` as an (n, L, C) view (no copy)."""
-        stop = len(self) if stop is None else min(stop, len(self))
-        v = np.lib.stride_tricks.sliding_window_view(self.history, self.lookback, axis=0)
-        return v[start:stop].transpose(0, 2, 1)
+        """Lookback windows ``start..stop`` as an (n, L, C) array."""
+        return self.windows[start:stop]
 
     def batches(self, size: int) -> Iterator[tuple[int, np.ndarray]]:
         for i in range(0, len(self), size):
             yield i, self.lookbacks(i, i + size)
 
     def slice(self, start: int, stop: int) -> "ForecastInputs":
-        """Windows ``start..stop`` as their own ForecastInputs (what the harness hands out)."""
-        stop = min(stop, len(self))
-        return ForecastInputs(self.history[start: stop + self.lookback - 1],
-                              self.first_origin + start, self.lookback, self.horizon,
+        """Windows ``start..stop`` as their own ForecastInputs."""
+        return ForecastInputs(self.windows[start:stop], self.origins[start:stop], self.horizon,
                               self.channels)
+
+    def take(self, indices: np.ndarray) -> "ForecastInputs":
+        """A copy holding only the given windows (no view onto the rest of the series)."""
+        return ForecastInputs(np.ascontiguousarray(self.windows[indices]),
+                              self.origins[indices].copy(), self.horizon, self.channels)
 
 
 @dataclass
@@ -143,13 +166,14 @@ class ForecastTargets:
     def __len__(self) -> int:
         return len(self.values) - self.horizon + 1
 
-    def slice(self, start: int, stop: int) -> np.ndarray:
-        return self.targets(start, stop)
-
     def targets(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         stop = len(self) if stop is None else min(stop, len(self))
         v = np.lib.stride_tricks.sliding_window_view(self.values, self.horizon, axis=0)
         return v[start:stop].transpose(0, 2, 1)
+
+    def take(self, indices: np.ndarray) -> np.ndarray:
+        v = np.lib.stride_tricks.sliding_window_view(self.values, self.horizon, axis=0)
+        return v[indices].transpose(0, 2, 1)
 
 
 TrainData = ArraySplit | SeriesSplit

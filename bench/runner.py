@@ -1,7 +1,7 @@
 """Run one job: load the task, fit the method on train/val, predict test inputs, score, store.
 
-The harness alone holds the test targets. It hands the method the test inputs in chunks,
-scores every chunk with the task's metrics as it arrives (so huge forecasting tasks never hold
+The harness alone holds the test targets. It hands the method the test inputs in groups (for
+forecasting, windows far enough apart that no group contains its own targets), scores every group with the task's metrics as it arrives (so huge forecasting tasks never hold
 all predictions in memory), saves the predictions beside the result, and writes one row.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -149,22 +150,40 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def prediction_groups(inputs: ArrayInputs | ForecastInputs,
+                      per_item: int) -> Iterator[slice | np.ndarray]:
+    """Which test items each ``predict`` call gets.
+
+    Sample-wise inputs go in contiguous chunks. Forecast windows go in strided groups whose
+    windows lie at least ``lookback + horizon`` rows apart, so no call's inputs contain a target
+    of a window that call forecasts. Chunks stay under :data:`CHUNK_VALUES` values.
+    """
+    n = len(inputs)
+    chunk = max(1, CHUNK_VALUES // max(per_item, 1))
+    if not isinstance(inputs, ForecastInputs):
+        for start in range(0, n, chunk):
+            yield slice(start, min(n, start + chunk))
+        return
+    stride = inputs.lookback + inputs.horizon
+    for offset in range(min(stride, n)):
+        group = np.arange(offset, n, stride)
+        for k in range(0, len(group), chunk):
+            yield group[k:k + chunk]
+
+
 def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: RunSettings,
                       job_key: str) -> tuple[dict[str, float], Path | None]:
-    """Hand the test inputs to the method chunk by chunk; score and save what comes back."""
+    """Hand the test inputs to the method in groups; score and save what comes back."""
     inputs, targets = test.inputs, test.targets
     n = len(inputs)
-    per_item = _values_per_item(spec, inputs)
-    chunk = max(1, CHUNK_VALUES // max(per_item, 1))
     suite = MetricSuite(spec)
     writer: np.ndarray | None = None
     path: Path | None = None
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        preds = np.asarray(method.predict(inputs.slice(start, stop)))
-        truth = targets.slice(start, stop) if isinstance(targets, ForecastTargets) \
-            else targets[start:stop]
-        _check_predictions(spec, preds, truth, stop - start)
+    for idx in prediction_groups(inputs, _values_per_item(spec, inputs)):
+        part = inputs.take(idx)
+        preds = np.asarray(method.predict(part))
+        truth = targets.take(idx) if isinstance(targets, ForecastTargets) else targets[idx]
+        _check_predictions(spec, preds, truth, len(part))
         suite.update(preds, truth)
         if writer is None and settings.save_predictions:
             size_mb = n * preds[0].size * 4 / 2**20
@@ -174,7 +193,7 @@ def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: R
                 writer = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
                                                    shape=(n, *preds.shape[1:]))
         if writer is not None:
-            writer[start:stop] = preds
+            writer[idx] = preds
     if writer is not None:
         writer.flush()
         del writer
@@ -183,7 +202,7 @@ def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: R
 
 def _values_per_item(spec: TaskSpec, inputs: ArrayInputs | ForecastInputs) -> int:
     if isinstance(inputs, ForecastInputs):
-        return (inputs.lookback + inputs.horizon) * inputs.history.shape[1]
+        return (inputs.lookback + inputs.horizon) * inputs.n_channels
     return int(np.prod(inputs.x.shape[1:])) * max(spec.num_classes or 1, 1)
 
 

@@ -4,9 +4,9 @@ Auto-AR's wall time and peak memory on generated Electricity- and Traffic-sized 
 
     python benchmarks/autoar.py [--budget cpu] [--methods autoar,dlinear,...] [--skip-scale]
 
-Data: ``SFMBENCH_DATA`` if set, else ``SFMBENCH_SHARED_DATA``, else ``../shared/data``. Metrics
-are computed by the harness code (``sfmbench.metrics.MetricSuite``) over every test window, fed
-chunk by chunk as the runner does. Every choice a method makes uses train and validation only.
+Data: ``SFMBENCH_DATA`` if set, else ``SFMBENCH_SHARED_DATA``, else ``../shared/data``. Every
+job runs through the real harness (``sfmbench.runner.run_job``): metrics over every test window,
+computed from the predictions the way every method is scored. Every choice a method makes uses train and validation only.
 The last line printed is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 #: published Auto-AR (README command, --new_metric --kpss, L = 512) on this machine: MSE, MAE, s
 REFERENCE: dict[str, tuple[float, float, float]] = {
@@ -35,7 +34,6 @@ METHODS = ("autoar", "dlinear", "seasonal-naive", "last-value")
 #: generated stand-ins for the large LTSF sets: rows x channels
 SCALES: dict[str, tuple[int, int]] = {"electricity": (26000, 321), "traffic": (17500, 862)}
 MEMORY_LIMIT_MB = 4096
-PREDICT_VALUES = 4_000_000               # forecast values per predict() call (the runner chunks too)
 
 
 def set_data_dir() -> str:
@@ -45,42 +43,27 @@ def set_data_dir() -> str:
     return os.environ["SFMBENCH_DATA"]
 
 
-def method_params(name: str, budget: str) -> dict[str, Any]:
-    """The model YAML's params with the budget's overrides (what the runner composes)."""
-    import sfmbench.conf
+def run_method(task: str, name: str, budget: str,
+               task_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One job through the real harness (config composition, fit, grouped predict, metrics)."""
+    import tempfile
 
-    conf = yaml.safe_load((Path(sfmbench.conf.__file__).parent / "model" / f"{name}.yaml")
-                          .read_text())
-    return {**conf.get("params", {}), **(conf.get("budgets", {}).get(budget) or {})}
+    from sfmbench.config import make_job
+    from sfmbench.runner import RunSettings, run_job
+    from sfmbench.store import Store
 
-
-def run_method(task: Any, data: Any, name: str, budget: str) -> dict[str, Any]:
-    """Fit on train/val, predict the test inputs in chunks, score with the harness metrics."""
-    from sfmbench import METHODS as REGISTRY
-    from sfmbench.context import RunContext
-    from sfmbench.data import ForecastInputs
-    from sfmbench.metrics import MetricSuite
-
-    method = REGISTRY.get(name)(task.spec, method_params(name, budget),
-                                RunContext(budget=budget, device="cpu", show_progress=False))
-    t0 = time.perf_counter()
-    report = method.fit(data.train, data.val)
-    fit_s = time.perf_counter() - t0
-    suite, inputs, targets = MetricSuite(task.spec), data.test.inputs, data.test.targets
-    batch = max(1, PREDICT_VALUES // (inputs.horizon * inputs.history.shape[1]))
-    t0 = time.perf_counter()
-    for i in range(0, len(inputs), batch):
-        n = min(batch, len(inputs) - i)
-        chunk = ForecastInputs(inputs.history[i:i + n + inputs.lookback - 1], inputs.first_origin + i,
-                               inputs.lookback, inputs.horizon, inputs.channels)
-        suite.update(method.predict(chunk), targets.targets(i, i + n))
-    predict_s = time.perf_counter() - t0
-    scores = suite.compute()
-    return {"task": task.name, "method": name, "mse": scores["mse"], "mae": scores["mae"],
-            "val_mse": report.best_val_metric if report else None,
-            "hyperparameters": report.hyperparameters if report else {},
-            "fit_s": round(fit_s, 3), "predict_s": round(predict_s, 3),
-            "wall_s": round(fit_s + predict_s, 3), "test_windows": len(inputs)}
+    job = make_job(task, name, 0, budget, task_overrides)
+    with tempfile.TemporaryDirectory() as tmp:
+        row = run_job(job, Store(f"sqlite:///{tmp}/bench.db"),
+                      RunSettings(run_dir=Path(tmp), save_predictions=False, show_progress=False))
+    if row.status != "ok":
+        raise RuntimeError(f"{task} x {name} failed: {row.error}")
+    return {"task": task, "method": name, "mse": row.metrics["mse"], "mae": row.metrics["mae"],
+            "val_mse": row.best_val_metric, "hyperparameters": row.hyperparameters,
+            "load_s": row.load_seconds, "fit_s": row.train_seconds,
+            "predict_s": row.inference_seconds,
+            "wall_s": round((row.train_seconds or 0) + (row.inference_seconds or 0), 3),
+            "test_windows": row.n_test}
 
 
 def ltsf_rows(methods: list[str], budget: str) -> list[dict[str, Any]]:
@@ -88,10 +71,8 @@ def ltsf_rows(methods: list[str], budget: str) -> list[dict[str, Any]]:
 
     rows = []
     for name in TASKS:
-        task = sfmbench.create_task(name)
-        data = task.load()
         for method in methods:
-            row = run_method(task, data, method, budget)
+            row = run_method(name, method, budget)
             ref = REFERENCE.get(name) if method == "autoar" else None
             if ref:
                 row.update(ref_mse=ref[0], ref_mae=ref[1], ref_wall_s=ref[2],
@@ -105,20 +86,11 @@ def ltsf_rows(methods: list[str], budget: str) -> list[dict[str, Any]]:
 
 def scale_child(scale: str, horizon: int, budget: str) -> dict[str, Any]:
     """One Auto-AR job on a generated series of the given size (run in its own process)."""
-    import sfmbench
-
     rows, channels = SCALES[scale]
-    task = sfmbench.create_task("generated/ts-seasonal-ar-24",
-                                {"rows": rows, "channels": channels, "lookback": 512,
-                                 "horizon": horizon})
-    t0 = time.perf_counter()
-    data = task.load()
-    load_s = time.perf_counter() - t0
-    rss_after_load = peak_rss_mb()
-    result = run_method(task, data, "autoar", budget)
+    result = run_method("generated/ts-seasonal-ar-24", "autoar", budget,
+                        {"rows": rows, "channels": channels, "lookback": 512, "horizon": horizon})
     return {**result, "scale": scale, "rows": rows, "channels": channels, "horizon": horizon,
-            "load_s": round(load_s, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
-            "rss_after_load_mb": round(rss_after_load, 1)}
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
 
 
 def peak_rss_mb() -> float:

@@ -79,7 +79,7 @@ def input_tails(inputs: ForecastInputs, width: int, chunk_rows: int = DEFAULT_CH
     if width > inputs.lookback:
         raise DataError(f"the forecaster needs {width} past values, the inputs give {inputs.lookback}",
                         "refit on a task with the same lookback as the test inputs")
-    step = rows_per_chunk(inputs.history.shape[1], chunk_rows)
+    step = rows_per_chunk(inputs.n_channels, chunk_rows)
     for _, lb in inputs.batches(step):
         yield lb[:, lb.shape[1] - width:]
 
@@ -139,7 +139,7 @@ class WindowScorer:
 def predict_inputs(tail_map: TailMap, inputs: ForecastInputs,
                    chunk_rows: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
     """Forecasts (n_windows, H, C) float32 for every window of ``inputs``."""
-    n, c = len(inputs), inputs.history.shape[1]
+    n, c = len(inputs), inputs.n_channels
     out = np.empty((n, tail_map.horizon, c), dtype=np.float32)
     i = 0
     for tails in input_tails(inputs, tail_map.width, chunk_rows):

@@ -75,7 +75,7 @@ class WindowForecaster(FoundationModel):
             raise DataError(f"{type(self).__name__} forecasts time series, got "
                             f"{type(inputs).__name__}", "use it on forecasting tasks only")
         if len(inputs) <= 0:
-            return np.zeros((0, inputs.horizon, inputs.history.shape[1]), np.float32)
+            return np.zeros((0, inputs.horizon, inputs.n_channels), np.float32)
         return self._forecast_all(inputs.lookbacks(), inputs.horizon)
 
     def _forecast_all(self, lookbacks: np.ndarray, horizon: int) -> np.ndarray:

@@ -60,8 +60,9 @@ def build_task_data(values: np.ndarray, borders: Borders, lookback: int, horizon
                         channels=names)
     val = SeriesSplit(std[a - lookback:b], start=a - lookback, first_target=a, lookback=lookback,
                       horizon=horizon, channels=names)
-    test = HeldOut(ForecastInputs(std[b - lookback:end - horizon], first_origin=b,
-                                  lookback=lookback, horizon=horizon, channels=names),
+    test = HeldOut(ForecastInputs.from_history(std[b - lookback:end - horizon], first_origin=b,
+                                               lookback=lookback, horizon=horizon,
+                                               channels=names),
                    ForecastTargets(std[b:end], horizon=horizon))
     meta = {
         "mean": mean.tolist(), "scale": scale.tolist(), "channels": list(names),

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sfmbench import ForecastInputs
+from sfmbench import ForecastInputs, create_task
 from sfmbench.config import make_job
 from sfmbench.runner import RunSettings, run_job
 from sfmbench.store import Store
@@ -38,7 +38,6 @@ def test_forecast_job_stores_complete_row(tmp_path: Path) -> None:
 
 
 def test_metric_matches_direct_computation(tmp_path: Path) -> None:
-    from sfmbench import create_task
     row = run_job(make_job("toy/forecast", "toy-mean", budget="smoke"), _store(tmp_path),
                   RunSettings(run_dir=tmp_path))
     data = create_task("toy/forecast").load()
@@ -49,19 +48,30 @@ def test_metric_matches_direct_computation(tmp_path: Path) -> None:
     assert row.metrics["mae"] == pytest.approx(float(np.abs(pred - truth).mean()), rel=1e-5)
 
 
-def test_method_never_receives_test_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test inputs end `horizon` rows before the series does: the last targets never reach a method."""
+def test_method_never_receives_targets_of_the_windows_it_forecasts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each predict() call gets windows at least lookback + horizon apart: none of the rows it
+    sees is a target of a window it forecasts; the last `horizon` rows are never shown at all."""
     import sfmbench.runner as runner
-    monkeypatch.setattr(runner, "CHUNK_VALUES", 24 * 20)  # force several chunks
+    monkeypatch.setattr(runner, "CHUNK_VALUES", 20 * 2 * 3)  # force small groups too
     MeanForecaster.seen.clear()
-    run_job(make_job("toy/forecast", "toy-mean", budget="smoke"), _store(tmp_path),
-            RunSettings(run_dir=tmp_path))
-    assert len(MeanForecaster.seen) > 1
-    assert all(isinstance(i, ForecastInputs) and not hasattr(i, "targets")
-               for i in MeanForecaster.seen)
-    last = MeanForecaster.seen[-1]
-    assert last.first_origin + len(last) - 1 == 400 - 4  # last origin; rows 396.. never shown
-    assert max(i.first_origin - i.lookback + len(i.history) for i in MeanForecaster.seen) == 396
+    row = run_job(make_job("toy/forecast", "toy-mean", budget="smoke"), _store(tmp_path),
+                  RunSettings(run_dir=tmp_path))
+    assert row.status == "ok", row.error
+    calls = MeanForecaster.seen
+    assert all(isinstance(i, ForecastInputs) and not hasattr(i, "targets") for i in calls)
+    origins = np.concatenate([c.origins for c in calls])
+    assert sorted(origins.tolist()) == list(range(320, 397))  # every test window exactly once
+    for c in calls:
+        shown = {int(o) - k for o in c.origins for k in range(1, c.lookback + 1)}
+        targets = {int(o) + k for o in c.origins for k in range(c.horizon)}
+        assert not shown & targets
+        assert c.windows.base is None or c.windows.base.size == c.windows.size  # no view
+    assert max(int(o) - 1 for o in origins) < 396  # rows 396..399 (the last horizon) never shown
+    preds = np.load(row.predictions_path)  # saved in window order
+    data = create_task("toy/forecast").load()
+    np.testing.assert_allclose(preds[5], data.test.inputs.windows[5].mean(0)[None].repeat(4, 0),
+                               rtol=1e-5)
 
 
 def test_failing_method_is_stored_with_reason(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ class ToyForecastTask(Task):
         return TaskData(
             train=SeriesSplit(v[:a], 0, 0, L, H),
             val=SeriesSplit(v[a - L:b], a - L, a, L, H),
-            test=HeldOut(ForecastInputs(v[b - L:n - H], b, L, H), ForecastTargets(v[b:], H)))
+            test=HeldOut(ForecastInputs.from_history(v[b - L:n - H], b, L, H), ForecastTargets(v[b:], H)))
 
 
 class ToyClassTask(Task):

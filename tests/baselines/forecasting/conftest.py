@@ -28,7 +28,7 @@ def build_splits(x: np.ndarray, n_train: int, n_val: int, lookback: int, horizon
     a, b = n_train, n_train + n_val
     train = SeriesSplit(x[:a], 0, 0, lookback, horizon)
     val = SeriesSplit(x[a - lookback:b], a - lookback, a, lookback, horizon)
-    inputs = ForecastInputs(x[b - lookback:len(x) - horizon], b, lookback, horizon)
+    inputs = ForecastInputs.from_history(x[b - lookback:len(x) - horizon], b, lookback, horizon)
     targets = ForecastTargets(x[b:], horizon)
     spec = TaskSpec("synthetic", "generated", "forecasting", (lookback, x.shape[1]), "mse",
                     False, ("mse", "mae"), horizon=horizon, lookback=lookback)

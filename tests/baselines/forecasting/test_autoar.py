@@ -98,8 +98,7 @@ def test_prediction_is_chunk_invariant(ar_splits, ctx):
     m, _ = fitted(ar_splits, ctx)
     full = m.predict(ar_splits.inputs)
     inp = ar_splits.inputs
-    parts = [m.predict(ForecastInputs(inp.history[i:i + 50 + inp.lookback - 1], inp.first_origin + i,
-                                      inp.lookback, inp.horizon)) for i in range(0, len(inp), 50)]
+    parts = [m.predict(inp.slice(i, i + 50)) for i in range(0, len(inp), 50)]
     np.testing.assert_allclose(np.concatenate(parts), full, rtol=1e-6)
     m.params["max_chunk_rows"] = 5
     np.testing.assert_allclose(m.predict(inp), full, rtol=1e-6)

@@ -34,7 +34,8 @@ def make_task(lookback: int = 32, horizon: int = 12, channels: int = 2, n_test: 
     train = SeriesSplit(values[:rows_train], 0, 0, lookback, horizon)
     val = SeriesSplit(values[rows_train - lookback:v_end], rows_train - lookback, rows_train,
                       lookback, horizon)
-    test = ForecastInputs(values[v_end - lookback:v_end + n_test - 1], v_end, lookback, horizon)
+    test = ForecastInputs.from_history(values[v_end - lookback:v_end + n_test - 1], v_end,
+                                       lookback, horizon)
     targets = ForecastTargets(values[v_end:], horizon)
     spec = TaskSpec("test/small", "timeseries", "forecasting", (lookback, channels), "mse",
                     False, ("mse", "mae"), horizon=horizon, lookback=lookback)

@@ -39,8 +39,7 @@ def fitted(family: str, folder: Path, ctx: RunContext, **params: Any) -> tuple[A
 
 def sub_inputs(inputs: ForecastInputs, start: int, stop: int) -> ForecastInputs:
     """Windows start..stop of ``inputs`` as the harness would hand a chunk."""
-    return ForecastInputs(inputs.history[start:stop + inputs.lookback - 1],
-                          inputs.first_origin + start, inputs.lookback, inputs.horizon)
+    return inputs.slice(start, stop)
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))
@@ -73,10 +72,9 @@ def test_window_forecast_uses_only_its_lookback(family: str, tiny_checkpoints, c
     """Changing later rows of the history leaves earlier windows' forecasts unchanged."""
     method, task = fitted(family, tiny_checkpoints[family], ctx)
     base = method.predict(task.test)
-    history = task.test.history.copy()
-    history[task.test.lookback + 2:] += 5.0     # rows that only windows >= 3 see
-    changed = method.predict(ForecastInputs(history, task.test.first_origin,
-                                            task.test.lookback, task.test.horizon))
+    windows = task.test.windows.copy()
+    windows[3:] += 5.0                          # windows >= 3 change, earlier ones do not
+    changed = method.predict(ForecastInputs(windows, task.test.origins, task.test.horizon))
     np.testing.assert_allclose(changed[:3], base[:3], rtol=1e-4, atol=1e-5)
     assert not np.allclose(changed[3:], base[3:])
 
@@ -91,7 +89,7 @@ def test_model_sees_only_test_inputs(family: str, tiny_checkpoints, ctx, monkeyp
                         lambda s, h: (seen.append(np.array(s)), original(s, h))[1])
     method.predict(task.test)
     fed = np.unique(np.concatenate([s.ravel() for s in seen]))
-    history = set(task.test.history.ravel().tolist())
+    history = set(task.test.windows.ravel().tolist())
     assert set(fed.tolist()) <= history
     future = task.targets.values[-task.spec.horizon:]  # rows after the last origin
     assert not set(future.ravel().tolist()) & set(fed.tolist())

@@ -23,9 +23,7 @@ def test_fit_predict_score_on_generated_task(family: str, method: str, tiny_chec
     inputs, targets = data.test.inputs, data.test.targets
     for start in range(0, len(inputs), 40):
         stop = min(start + 40, len(inputs))
-        chunk = sfmbench.ForecastInputs(inputs.history[start:stop + inputs.lookback - 1],
-                                        inputs.first_origin + start, inputs.lookback,
-                                        inputs.horizon)
+        chunk = inputs.slice(start, stop)
         suite.update(model.predict(chunk), targets.targets(start, stop))
     scores = suite.compute()
     assert suite.n == len(inputs) and all(np.isfinite(v) for v in scores.values())

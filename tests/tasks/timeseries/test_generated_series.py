@@ -42,7 +42,7 @@ def test_default_sizes_and_the_ltsf_windowing():
     # exactly what the shared LTSF code path builds from the same raw series
     raw = generate("seasonal-ar", 3000, 4, seed=0).values
     ref = build_task_data(raw, RatioSplit().borders(3000), 96, 24)
-    np.testing.assert_array_equal(ref.test.inputs.history, data.test.inputs.history)
+    np.testing.assert_array_equal(ref.test.inputs.windows, data.test.inputs.windows)
     assert ref.info["mean"] == data.info["mean"]
 
 

@@ -75,9 +75,11 @@ def test_real_etth1_splits_and_standardization(shared_ltsf):
     assert data.train.first_target == 0 and data.train.channels == ETT_COLUMNS
     assert (data.val.start, data.val.first_target, data.val.end) == (8640 - L, 8640, 11520)
     assert len(data.test) == 2785 == len(data.test.targets)
-    assert data.test.inputs.first_origin == 11520
-    assert data.test.inputs.history.shape == (14400 - H - (11520 - L), 7)
-    np.testing.assert_allclose(data.test.inputs.history, std[11520 - L:14400 - H], atol=1e-5)
+    inputs = data.test.inputs
+    assert inputs.origins[0] == 11520 and inputs.origins[-1] == 14400 - H
+    assert inputs.windows.shape == (2785, L, 7)
+    np.testing.assert_allclose(inputs.windows[0], std[11520 - L:11520], atol=1e-5)
+    np.testing.assert_allclose(inputs.windows[-1], std[14400 - H - L:14400 - H], atol=1e-5)
     np.testing.assert_allclose(data.test.targets.values, std[11520:14400], atol=1e-5)
     np.testing.assert_allclose(data.val.values, std[8640 - L:11520], atol=1e-5)
     np.testing.assert_allclose(data.info["mean"], raw[:8640].mean(0))
@@ -119,14 +121,14 @@ def test_no_test_target_reaches_a_method(weather_like, data_dir, series_csv):
     df.iloc[-96:, 1:] = 1e6  # the final horizon: targets only, never history
     df.to_csv(path, index=False)
     after = sfmbench.create_task("ltsf/Weather-96", {"lookback": 200}).load()
-    np.testing.assert_array_equal(before.test.inputs.history, after.test.inputs.history)
+    np.testing.assert_array_equal(before.test.inputs.windows, after.test.inputs.windows)
     np.testing.assert_array_equal(before.train.values, after.train.values)
     np.testing.assert_array_equal(before.val.values, after.val.values)
     assert not np.array_equal(before.test.targets.values, after.test.targets.values)
     # the inputs end exactly `horizon` rows before the end of the series
     end = 2000
-    assert after.test.inputs.first_origin + len(after.test) - 1 + 96 == end
-    assert after.test.inputs.first_origin - 200 + len(after.test.inputs.history) == end - 96
+    assert after.test.inputs.origins[-1] + 96 == end
+    assert after.test.inputs.windows.shape[1] == 200
 
 
 def test_standardization_uses_train_rows_only(weather_like, data_dir):
