@@ -20,6 +20,7 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "primary_metric": "",
     "higher_is_better": True,
     "total_seconds": math.nan,
+    "best_val_metric": math.nan,
     "device": "cpu",
     "params_total": None,
     "params_trainable": None,

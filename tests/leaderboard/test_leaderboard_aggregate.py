@@ -218,3 +218,23 @@ def test_two_metrics_for_one_task_are_rejected():
 def test_bad_bootstrap_settings_are_config_errors(kwargs):
     with pytest.raises(ConfigError):
         aggregate(frame_from({("gue/prom", "chronos"): VALUES}), **kwargs)
+
+
+def test_reference_baseline_is_picked_on_validation_not_test() -> None:
+    """Two tuned baselines: the one with the better validation score is the reference, even
+    when the other has the better test mean (picking by test would flatter the baselines)."""
+    from sfmbench.leaderboard import aggregate
+
+    rows = [make_row("ltsf/ETTh1-96", "autoar", s, 0.40, best_val_metric=0.60) for s in (0, 1)]
+    rows += [make_row("ltsf/ETTh1-96", "dasha", s, 0.38, best_val_metric=0.70) for s in (0, 1)]
+    rows += [make_row("ltsf/ETTh1-96", "chronos", s, 0.39) for s in (0, 1)]
+    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    assert board.loc["chronos", "reference_baseline"] == "autoar"  # val 0.60 < 0.70 (mse)
+    assert board.loc["chronos", "reference_selected_by"] == "validation"
+    assert board.loc["chronos", "delta_vs_best_baseline"] == pytest.approx(0.01)  # 0.40 - 0.39
+    assert board.loc["autoar", "val_mean"] == pytest.approx(0.60)
+    # without validation scores the test mean decides, and the column says so
+    rows = [dict(r, best_val_metric=None) for r in rows]
+    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    assert board.loc["chronos", "reference_baseline"] == "dasha"
+    assert board.loc["chronos", "reference_selected_by"] == "test"
