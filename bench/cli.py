@@ -52,13 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
                        **_fmt("""\
         Run one (task, model, seed) job: load the task, tune and fit the model on the train and
         validation splits, predict the test inputs, score them in the harness, store one row.
-        A job whose result is already stored is not run again (use force=true to add a row
-        only if the stored one failed).
+        A job whose successful result is already stored is not run again (a failed one is).
 
         Examples:
           sfmbench run task=ltsf/ETTh1-96 model=autoar
           sfmbench run task=ltsf/csv task.path=my.csv task.horizon=24 model=dlinear seed=1
-          sfmbench run task=gue/prom_core_all model=dasha budget=cpu model.trials=4
+          sfmbench run task=gue/prom_core_all model=dasha budget=cpu model.n_trials=4
 
         Keys: task, model, seed (0), budget (smoke|cpu|paper, default cpu), storage, device,
         task.KEY (task parameters, see `sfmbench tasks show`), model.KEY (model parameters,

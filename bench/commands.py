@@ -49,7 +49,7 @@ def _settings(args: argparse.Namespace, overrides: dict[str, Any]) -> "RunSettin
 
 
 # --- run ------------------------------------------------------------------------------------
-RUN_KEYS = {"task", "model", "seed", "budget", "storage", "device", "save_predictions", "force"}
+RUN_KEYS = {"task", "model", "seed", "budget", "storage", "device", "save_predictions"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,7 +112,10 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> int:
     executor = str(ov.get("executor", "local"))
     ex_cfg = {**group_entry("executor", executor), **split_prefixed(ov, "executor")}
     retry = bool(ov.get("retry_failed", True))
-    workers = int(ex_cfg.get("workers", 1))
+    workers = ex_cfg.get("workers", 1)
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise ConfigError(f"executor.workers must be a positive integer, got {workers!r}",
+                          "e.g. executor.workers=2")
     if ex_cfg.get("name", executor) == "slurm" or executor == "slurm":
         report = run_submitit(plan.jobs, store, settings, ex_cfg, retry)
     elif workers > 1:

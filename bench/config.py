@@ -137,9 +137,29 @@ class ModelConfig:
 
     def resolved_params(self, budget: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cls = METHODS.get(self.method)
-        merged = OmegaConf.merge(OmegaConf.create(dict(cls.defaults)), self.params,
+        known = known_params(cls)
+        for where, params in (("its model config", self.params),
+                              (f"its {budget!r} budget", self.budgets.get(budget) or {}),
+                              ("the overrides", overrides or {})):
+            unknown = sorted(set(params) - set(known))
+            if unknown:
+                close = {u: difflib.get_close_matches(u, known, n=1) for u in unknown}
+                hint = ", ".join(f"{u} -> {c[0]}?" for u, c in close.items() if c)
+                raise ConfigError(f"model {self.name!r} ({self.method}) has no parameter(s) "
+                                  f"{', '.join(unknown)} (in {where})",
+                                  (f"did you mean {hint} " if hint else "")
+                                  + "see `sfmbench models show " + self.name + "`")
+        merged = OmegaConf.merge(OmegaConf.create(known), self.params,
                                  self.budgets.get(budget, {}) or {}, overrides or {})
         return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
+
+
+def known_params(cls: type) -> dict[str, Any]:
+    """Every parameter a method class accepts: the ``defaults`` along its class hierarchy."""
+    known: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        known.update(getattr(klass, "defaults", None) or {})
+    return known
 
 
 def model_names(pattern: str | None = None) -> list[str]:

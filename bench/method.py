@@ -61,8 +61,10 @@ class Method(ABC):
 
     @classmethod
     def supports(cls, spec: TaskSpec) -> bool:
-        ok = spec.problem in cls.problems
-        return ok and (not cls.domains or spec.domain in cls.domains or spec.domain == "generated")
+        """The problem type is declared; the task's modality (``spec.extra["modality"]``, else
+        its domain) is among the declared domains, if any are declared."""
+        modality = spec.extra.get("modality", spec.domain)
+        return spec.problem in cls.problems and (not cls.domains or modality in cls.domains)
 
     @abstractmethod
     def fit(self, train: TrainData, val: TrainData) -> FitReport | None:

@@ -75,13 +75,17 @@ def _as_tensor(a: np.ndarray) -> torch.Tensor:
 class MetricSuite:
     """All metrics of a task, fed chunk by chunk with (predictions, targets)."""
 
-    def __init__(self, spec: TaskSpec) -> None:
-        unknown = [m for m in spec.metrics if m not in _METRICS]
+    def __init__(self, spec: TaskSpec, only: tuple[str, ...] | None = None) -> None:
+        names = only or spec.metrics
+        unknown = [m for m in names if m not in _METRICS]
         if unknown:
             raise ConfigError(f"task {spec.name!r} names unknown metric(s) {unknown}",
                               f"known metrics: {', '.join(metric_names())}")
         self.spec = spec
-        self.metrics = {m: _METRICS[m](spec) for m in spec.metrics}
+        self.metrics = {m: _METRICS[m](spec) for m in names}
+        if spec.problem in (ProblemType.REGRESSION, ProblemType.FORECASTING):
+            # float64 states: sums over millions of forecast values stay exact to ~1e-12
+            self.metrics = {k: m.set_dtype(torch.float64) for k, m in self.metrics.items()}
         self.n = 0
 
     def update(self, preds: np.ndarray, targets: np.ndarray) -> None:
@@ -109,6 +113,9 @@ class MetricSuite:
             hard = scores
         elif problem is ProblemType.CLASSIFICATION:
             if p.ndim == 1:  # hard labels
+                if not np.all(np.mod(p, 1) == 0):
+                    raise DataError("1-D classification predictions must be class labels, got "
+                                    "fractional values", "return (N, K) class scores, or labels")
                 hard, scores = _as_tensor(p.astype(np.int64)), None
             else:
                 probs = _softmax_if_needed(p.astype(np.float64))
@@ -148,8 +155,6 @@ def compute_metrics(spec: TaskSpec, preds: np.ndarray, targets: np.ndarray) -> d
 def score(spec: TaskSpec, preds: np.ndarray, targets: np.ndarray, metric: str | None = None) -> float:
     """One metric (default: the primary) for validation use inside methods."""
     name = metric or spec.primary_metric
-    m = _METRICS[name](spec)
-    s = MetricSuite.__new__(MetricSuite)
-    s.spec, s.metrics, s.n = spec, {name: m}, 0
-    s.update(preds, targets)
-    return s.compute()[name]
+    suite = MetricSuite(spec, only=(name,))
+    suite.update(preds, targets)
+    return suite.compute()[name]

@@ -53,11 +53,14 @@ def contract_issues(cls: Any, params: dict[str, Any] | None = None) -> list[str]
 
 
 def tiny_task_for(problem: ProblemType, domains: frozenset[str]) -> str | None:
-    """A small generated task of this problem type (tasks registered with ``tiny=True``)."""
-    candidates = [n for n in TASKS.list("generated/*")
-                  if TASKS.metadata(n).get("problem") == problem.value]
-    tiny = [n for n in candidates if TASKS.metadata(n).get("tiny")]
-    return (tiny or candidates or [None])[0]
+    """A small task of this problem type (registered with ``tiny=True``) in a claimed modality."""
+    for name in TASKS.list():
+        md = TASKS.metadata(name)
+        modality = md.get("modality", md.get("domain"))
+        if md.get("tiny") and md.get("problem") == problem.value and \
+                (not domains or modality in domains):
+            return name
+    return None
 
 
 def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckReport:
@@ -86,7 +89,7 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
             task = tiny_task_for(problem, cls.domains)
             if task is None:
                 report.add(False, f"{problem.value}: end-to-end run",
-                           "no generated task of this problem type is registered yet")
+                           "no tiny task of this problem type (and modality) is registered yet")
                 continue
             job = make_job(task, name, 0, "smoke", None, split_prefixed(overrides or {}, "model"))
             row = run_job(job, store, settings)

@@ -12,11 +12,11 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import StorageError
 from .results import STATUS_OK, ResultRow, utcnow
 
+T = TypeVar("T")
 DEFAULT_RUN_DIR = "sfmbench-runs"
 _JSON_FIELDS = {"metrics", "hyperparameters", "architecture", "stage_seconds", "config",
                 "library_versions"}
@@ -119,26 +120,25 @@ class Store:
                                    "check host, port, credentials and that the server runs; "
                                    "or unset SFMBENCH_STORAGE to use a local SQLite file") from None
 
-    @contextmanager
-    def _begin(self) -> Iterator[sa.Connection]:
+    def _transact(self, fn: "Callable[[sa.Connection], T]") -> T:
+        """Run ``fn(conn)`` in one transaction, retrying when SQLite reports a lock."""
         for attempt in range(20):
             try:
                 with self.engine.begin() as conn:
-                    yield conn
-                return
+                    return fn(conn)
             except OperationalError as exc:  # SQLite "database is locked" under contention
                 if "locked" not in str(exc) or attempt == 19:
                     raise StorageError(f"database error on {redact(self.url)}: {exc.orig}",
                                        "retry; for many workers use PostgreSQL") from None
                 time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     # results -------------------------------------------------------------------------------
     def add(self, row: ResultRow) -> bool:
         """Insert a row in one transaction. Returns False if an ok row for the job existed."""
         values = row.to_dict()
         try:
-            with self._begin() as conn:
-                conn.execute(results_table.insert().values(**values))
+            self._transact(lambda conn: conn.execute(results_table.insert().values(**values)))
             return True
         except IntegrityError:
             return False
@@ -183,7 +183,8 @@ class Store:
     def claim(self, job_key: str, *, stale_after: float = 600.0) -> bool:
         """Claim a job for this process; take over claims of dead or silent owners."""
         me, now = owner_id(), utcnow()
-        with self._begin() as conn:
+
+        def take(conn: sa.Connection) -> bool:
             cur = conn.execute(sa.select(claims_table).where(
                 claims_table.c.job_key == job_key)).first()
             if cur is not None:
@@ -192,23 +193,23 @@ class Store:
                     return False
                 conn.execute(claims_table.delete().where(claims_table.c.job_key == job_key,
                                                          claims_table.c.owner == cur.owner))
-            try:
-                conn.execute(claims_table.insert().values(job_key=job_key, owner=me,
-                                                          claimed_at=now, heartbeat_at=now))
-            except IntegrityError:
-                return False
-        return True
+            conn.execute(claims_table.insert().values(job_key=job_key, owner=me,
+                                                      claimed_at=now, heartbeat_at=now))
+            return True
+
+        try:
+            return self._transact(take)
+        except IntegrityError:  # another worker claimed it between our read and insert
+            return False
 
     def heartbeat(self, job_key: str) -> None:
-        with self._begin() as conn:
-            conn.execute(claims_table.update().where(
-                claims_table.c.job_key == job_key, claims_table.c.owner == owner_id()
-            ).values(heartbeat_at=utcnow()))
+        self._transact(lambda conn: conn.execute(claims_table.update().where(
+            claims_table.c.job_key == job_key, claims_table.c.owner == owner_id()
+        ).values(heartbeat_at=utcnow())))
 
     def release(self, job_key: str) -> None:
-        with self._begin() as conn:
-            conn.execute(claims_table.delete().where(claims_table.c.job_key == job_key,
-                                                     claims_table.c.owner == owner_id()))
+        self._transact(lambda conn: conn.execute(claims_table.delete().where(
+            claims_table.c.job_key == job_key, claims_table.c.owner == owner_id())))
 
     @contextmanager
     def claimed(self, job_key: str, *, interval: float = 30.0) -> Iterator[None]:

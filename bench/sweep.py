@@ -66,6 +66,9 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
         raise ConfigError("a sweep needs tasks and models",
                           "give suite=NAME (see `sfmbench sweep --help`) or tasks=[..] models=[..]")
     seeds = seeds if seeds is not None else base.get("seeds", [0])
+    bad = [s for s in seeds if not isinstance(s, int) or isinstance(s, bool)]
+    if bad:
+        raise ConfigError(f"seeds must be integers, got {bad}", "e.g. seeds=[0,1,2]")
     budget = budget or base.get("budget", "cpu")
     model_budgets: dict[str, str] = dict(base.get("model_budgets") or {})
     suite_params: dict[str, dict[str, Any]] = dict(base.get("model_params") or {})
@@ -81,7 +84,7 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                 continue
             for seed in seeds:
                 params = {**(suite_params.get(model) or {}), **(model_overrides or {})}
-                plan.jobs.append(make_job(task, model, int(seed), model_budgets.get(model, budget),
+                plan.jobs.append(make_job(task, model, seed, model_budgets.get(model, budget),
                                           task_overrides, params))
     return plan
 
@@ -105,6 +108,11 @@ def run_jobs(jobs: list[JobSpec], store: Store, settings: RunSettings, *,
                 continue
             if not store.claim(job.key):
                 report.claimed_elsewhere += 1
+                bar.advance(tid)
+                continue
+            if store.has_ok(job.key):  # finished by another worker between check and claim
+                store.release(job.key)
+                report.skipped_existing += 1
                 bar.advance(tid)
                 continue
             with store.claimed(job.key):

@@ -275,7 +275,8 @@ class Dasha(Method):
             raise ConfigError("DASHA.predict called before fit")
         if not isinstance(inputs, ArrayInputs):
             raise DataError(f"DASHA predicts array inputs, got {type(inputs).__name__}")
-        scores = predict_scores(self.model, inputs, self.params["eval_batch_size"], self.ctx.device)
+        scores = predict_scores(self.model, inputs, self.params["eval_batch_size"], self.ctx.device,
+                                mixed_precision=bool(self.params.get("mixed_precision", True)))
         if self.spec.problem is ProblemType.REGRESSION:
             return scores.reshape(len(scores), *self.target_shape)
         t = torch.from_numpy(scores)

@@ -46,6 +46,7 @@ class TailMapForecaster(Method):
 
     kind: ClassVar[str] = "baseline"
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.FORECASTING})
+    defaults: ClassVar[dict[str, Any]] = {"max_chunk_rows": DEFAULT_CHUNK_ROWS}
 
     @abstractmethod
     def tail_map(self, horizon: int) -> TailMap:

@@ -27,5 +27,6 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 def register(registry: Registry) -> None:
     for name, (desc, params) in PRESETS.items():
         registry.register(f"generated/{name}", "sfmbench.tasks.genomics.motifs:MotifTask",
-                          params=params, domain="generated", problem="classification",
+                          params=params, domain="generated", modality="genomics",
+                          problem="classification", tiny=name == "dna-motif-tiny",
                           description=f"DNA motifs: {desc}")

@@ -152,6 +152,6 @@ def register(registry: Registry) -> None:
     for name, kind in VARIANTS.items():
         registry.register(name, "sfmbench.tasks.generated.timeseries:GeneratedSeriesTask",
                           params={"kind": kind}, domain="generated", modality="timeseries",
-                          problem="forecasting",
+                          problem="forecasting", tiny=name == "generated/ts-seasonal-24",
                           description=f"generated: {RECIPES[kind].description} "
                                       "(3000 rows x 4 channels, lookback 96, horizon 24)")

@@ -23,7 +23,7 @@ class SequenceTask(Task):
 
     params: ClassVar[dict[str, Any]] = {"length": None, "crop": False}
     primary_metric: ClassVar[str] = "mcc"
-    metrics: ClassVar[tuple[str, ...]] = ("mcc", "f1", "accuracy")
+    metrics: ClassVar[tuple[str, ...]] = ("mcc", "f1_macro", "accuracy")
     domain: ClassVar[str] = "genomics"
     source_url: ClassVar[str] = ""
     license: ClassVar[str] = ""
@@ -84,7 +84,7 @@ class SequenceTask(Task):
             higher_is_better=True, metrics=self.metrics, num_classes=self.num_classes,
             splits=self.split_description(), source=self.source_url, license=self.license,
             citation=self.citation, description=self.description(),
-            extra={"alphabet": ALPHABET, "x_dtype": "uint8", "crop": self.crop()})
+            extra={"modality": "genomics", "alphabet": ALPHABET, "x_dtype": "uint8", "crop": self.crop()})
 
     def load(self) -> TaskData:
         train, val, test = self._read()

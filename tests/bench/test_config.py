@@ -78,3 +78,17 @@ def test_model_yaml_budgets_and_overrides(tmp_path: Path, monkeypatch: pytest.Mo
     (tmp_path / "model" / "bad-yaml.yaml").write_text("method: [unclosed\n")
     with pytest.raises(ConfigError, match="cannot read config"):
         model_config("bad-yaml")
+
+
+def test_unknown_model_parameter_suggests_the_right_one() -> None:
+    with pytest.raises(ConfigError) as err:
+        make_job("toy/forecast", "toy-mean", model_overrides={"slep": 1.0})
+    assert "slep" in str(err.value) and "sleep" in err.value.hint
+
+
+def test_every_shipped_model_config_resolves_under_every_budget() -> None:
+    from sfmbench.config import budget_names, model_names
+    for name in model_names():
+        cfg = model_config(name)
+        for budget in budget_names():
+            cfg.resolved_params(budget)  # raises on an unknown key in any YAML

@@ -30,7 +30,7 @@ def motif_spec(length: int = 40) -> TaskSpec:
     return TaskSpec(name="generated/motif", domain="generated",
                     problem=ProblemType.CLASSIFICATION, input_shape=(5, length),
                     primary_metric="mcc", higher_is_better=True, metrics=("mcc", "accuracy"),
-                    num_classes=2)
+                    num_classes=2, extra={"modality": "genomics"})
 
 
 def budget_params(budget: str) -> dict:

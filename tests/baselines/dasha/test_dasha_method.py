@@ -90,7 +90,7 @@ def test_plain_resnet1d_baseline():
 
 def test_search_only_and_wrn_on_images():
     from sfmbench import ProblemType, TaskSpec
-    spec = TaskSpec(name="generated/img", domain="generated", problem=ProblemType.MULTILABEL,
+    spec = TaskSpec(name="generated/img", domain="satellite", problem=ProblemType.MULTILABEL,
                     input_shape=(3, 8, 8), primary_metric="map_macro", higher_is_better=True,
                     metrics=("map_macro",), num_classes=3)
     rng = np.random.default_rng(0)

@@ -99,6 +99,6 @@ def test_job_through_the_harness(tmp_path: Path) -> None:
     row = run_job(job, store, RunSettings(run_dir=tmp_path))
     assert row.status == "ok", row.error
     (stored,) = store.rows()
-    assert stored["primary_metric"] == "mcc" and set(stored["metrics"]) == {"mcc", "f1", "accuracy"}
+    assert stored["primary_metric"] == "mcc" and set(stored["metrics"]) == {"mcc", "f1_macro", "accuracy"}
     assert stored["metrics"]["accuracy"] > 0.8 and stored["n_test"] == 100
     assert stored["hyperparameters"] == {"k": 3, "C": 1.0}
