@@ -51,7 +51,7 @@ class TrainConfig:
     batch_fraction: float = 1.0           # share of the training batches used per epoch
     mixed_precision: bool = True          # float16 autocast + GradScaler, CUDA only
     channels_last: bool = True            # for 4-D inputs, CUDA only
-    time_limit: float | None = None       # seconds; stop after the epoch that crosses it
+    time_limit: float | None = None       # seconds; no epoch starts that would end past it
     show_progress: bool = True
     description: str = "train"
     seed: int | None = None               # seeds torch/numpy before batching when given
@@ -341,8 +341,10 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
                     report(epoch, value)
             if progress:
                 progress.update(bar, info=info)
-            if config.time_limit is not None and time.perf_counter() - start > config.time_limit:
-                result.stopped_early = epoch < config.epochs
+            elapsed = time.perf_counter() - start
+            per_epoch = elapsed / epoch
+            if config.time_limit is not None and elapsed + per_epoch > config.time_limit:
+                result.stopped_early = epoch < config.epochs  # the next epoch would overrun
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
