@@ -79,6 +79,11 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
 
 def failure_reason(exc: BaseException) -> str:
     head = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        root = exc.name.split(".")[0]
+        return (f"missing optional dependency {root!r}: install the extra that provides it, "
+                "e.g. pip install 'sfmbench[timeseries]' (Chronos, TimesFM), "
+                "'sfmbench[genomics]' (DNA FMs), or 'sfmbench[all]'")
     if isinstance(exc, SfmbenchError):
         return head
     tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-4:])

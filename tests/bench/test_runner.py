@@ -94,3 +94,15 @@ def test_classification_scores(tmp_path: Path) -> None:
                   RunSettings(run_dir=tmp_path))
     assert row.status == "ok", row.error
     assert row.metrics["mcc"] > 0.5 and 0.7 < row.metrics["accuracy"] <= 1
+
+
+def test_missing_optional_dependency_says_which_extra(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(self, train, val):  # noqa: ANN001
+        import sfmbench_no_such_optional_module  # noqa: F401
+    monkeypatch.setattr(MeanForecaster, "fit", boom)
+    row = run_job(make_job("toy/forecast", "toy-mean", budget="smoke"), _store(tmp_path),
+                  RunSettings(run_dir=tmp_path))
+    assert row.status == "failed"
+    assert "missing optional dependency 'sfmbench_no_such_optional_module'" in row.error
+    assert "pip install 'sfmbench[" in row.error
