@@ -224,7 +224,7 @@ def leaderboard(args: argparse.Namespace) -> int:
         frame = frame[frame["budget"] == args.budget]
     result = build_leaderboard(frame, args.out)
     out.print(render_table(result.leaderboard))
-    console.print(f"wrote {', '.join(str(p) for p in result.paths)}")
+    console.print(f"wrote {', '.join(str(p) for p in result.paths.values())}")
     return 0
 
 
