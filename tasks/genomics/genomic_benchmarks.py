@@ -16,7 +16,7 @@ import numpy as np
 from sfmbench.errors import ConfigError, DataError
 
 from .base import SequenceTask
-from .catalog import GB_CITATION, GENOMIC_BENCHMARKS, GBDataset
+from .catalog import GB_CITATION, GENOMIC_BENCHMARKS, GBDataset, find_dataset
 from .paths import benchmark_dir
 from .sequences import SequenceTable
 
@@ -73,11 +73,8 @@ class GenomicBenchmarkTask(SequenceTask):
 
     @property
     def dataset(self) -> GBDataset:
-        by_name = {d.name: d for d in GENOMIC_BENCHMARKS}
-        if self.config["dataset"] not in by_name:
-            raise ConfigError(f"unknown Genomic Benchmarks dataset {self.config['dataset']!r}",
-                              f"one of: {', '.join(by_name)}")
-        return by_name[self.config["dataset"]]
+        return find_dataset(GENOMIC_BENCHMARKS, self.config["dataset"],
+                            "Genomic Benchmarks dataset")
 
     @property
     def folder(self) -> Path:

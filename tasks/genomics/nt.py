@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from sfmbench.errors import ConfigError, DataError
 
 from .base import SequenceTask
-from .catalog import NT_CITATION, NT_RELEASES, NTDataset
+from .catalog import NT_CITATION, NT_RELEASES, NTDataset, find_dataset
 from .paths import benchmark_dir
 from .sequences import SequenceTable, table_from_frame
 
@@ -86,11 +86,7 @@ class NTTask(SequenceTask):
     @property
     def dataset(self) -> NTDataset:
         rel, _, table = self.release
-        by_name = {d.name: d for d in table}
-        if self.config["dataset"] not in by_name:
-            raise ConfigError(f"unknown {rel} task {self.config['dataset']!r}",
-                              f"one of: {', '.join(by_name)}")
-        return by_name[self.config["dataset"]]
+        return find_dataset(table, self.config["dataset"], f"{rel} task")
 
     @property
     def source_url(self) -> str:  # type: ignore[override]

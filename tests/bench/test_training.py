@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 
 import numpy as np
 import optuna
@@ -17,12 +16,7 @@ from sfmbench.training import (TrainConfig, TrainingDivergedError, loss_for, opt
                                predict_scores, scaled_milestones, sgd, step_schedule, train)
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _spec(problem: ProblemType = ProblemType.CLASSIFICATION, metric: str = "mcc",
