@@ -37,8 +37,8 @@ def _run_dir() -> Path:
 
 
 def _store(overrides: dict[str, Any] | None = None) -> Store:
-    url = (overrides or {}).get("storage") or default_url(_run_dir())
-    return Store(url)
+    from .storage_config import storage_url
+    return Store(storage_url((overrides or {}).get("storage"), _run_dir()))
 
 
 def _settings(args: argparse.Namespace, overrides: dict[str, Any]) -> "RunSettings":
