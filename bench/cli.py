@@ -81,18 +81,28 @@ def build_parser() -> argparse.ArgumentParser:
         executor.gpus, retry_failed, dry_run, task.KEY, model.KEY, storage, device."""))
     s.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
 
-    s = sub.add_parser("results", parents=[common], help="print or export stored rows",
+    s = sub.add_parser("results", parents=[common], help="print, export or delete stored rows",
                        **_fmt("""\
         Stored result rows: task, method, kind, seed, status, primary_metric, primary_value,
         one column per metric, the best validation score, wall time and the job key. By default
         one row per job (its successful row, else its last attempt); --all shows every attempt.
+        `results delete` removes every attempt of the jobs the filters select: it lists them,
+        asks for confirmation (--yes skips it) and, with --dry-run, only lists them.
 
         Examples:
           sfmbench results
           sfmbench results --format csv --out results.csv
-          sfmbench results --format json --task 'ltsf/*' --status failed"""))
+          sfmbench results --format json --task 'ltsf/*' --status failed
+          sfmbench results delete --model dlinear --status failed --dry-run"""))
+    s.add_argument("action", nargs="?", choices=["show", "delete"], default="show",
+                   help="show (default) or delete the selected rows")
+    s.add_argument("--yes", action="store_true", help="delete without asking")
+    s.add_argument("--dry-run", action="store_true", help="delete: only list what would go")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.add_argument("--all", action="store_true", help="every attempt, not one row per job")
+    s.add_argument("--wide", action="store_true",
+                   help="also the recipe, trials, epochs, training samples, hyperparameters, "
+                        "architecture and stage times of each row")
     s.add_argument("--task", help="wildcard filter on task names")
     s.add_argument("--model", help="wildcard filter on model names")
     s.add_argument("--status", choices=["ok", "failed"], help="only rows with this status")
@@ -112,25 +122,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--budget", help="only results of this budget (needed when a store holds "
                                     "several budgets of the same jobs)")
 
+    s = sub.add_parser("rerun", parents=[common], help="run a stored job again and compare",
+                       **_fmt("""\
+        Run the stored row JOB_KEY again from its resolved config (task, model parameters,
+        seed, budget) into a scratch store and run directory, then print, metric by metric,
+        the stored and the new value, and what the method chose (hyperparameters,
+        architecture, trials, epochs). Exit status 0 when everything agrees, 1 otherwise.
+
+        Example: sfmbench rerun 3f2a9c0d1e4b5a69"""))
+    s.add_argument("job_key", help="the row's job key (column job_key of `sfmbench results`)")
+    s.add_argument("--scratch", type=Path, default=None,
+                   help="scratch run directory (default: a new temporary folder)")
+
     for noun, what in (("tasks", "task"), ("models", "model"), ("suites", "suite")):
         s = sub.add_parser(noun, parents=[common], help=f"list or describe {noun}",
                            **_fmt(f"""\
             `sfmbench {noun} list [PATTERN]` lists {noun} (wildcards: 'ltsf/ETTh*', 'gue/*');
-            `sfmbench {noun} show NAME` describes one {what}."""))
+            `sfmbench {noun} show NAME` describes one {what} (--json: the full document)."""))
         s.add_argument("action", choices=["list", "show"])
         s.add_argument("name", nargs="?", help="wildcard pattern (list) or name (show)")
+        s.add_argument("--json", action="store_true", help="show: the full document as JSON")
 
     s = sub.add_parser("demo", parents=[common], help="offline demo sweep ending in a leaderboard",
                        **_fmt("""\
-        Run the `demo` suite (generated time-series and genomics tasks, tuned baselines and
-        references, several seeds) offline in a few minutes on a CPU, then print and write the
-        leaderboard. Re-running resumes; results go to --run-dir (default ./sfmbench-demo).
+        Run the `demo` suite offline, then print and write the leaderboard: generated
+        time-series and DNA tasks; the tuned baselines (Auto-AR, DASHA) against simple
+        references and a small foundation model that the demo pretrains itself in seconds on a
+        generated corpus (`demo-fm`, labelled as such); three seeds for seeded methods, one run
+        for deterministic ones. About 3-5 minutes on 2 CPU cores. Re-running resumes; results go
+        to --run-dir (default ./sfmbench-demo), the page to --out.
 
-        Example: sfmbench demo --out demo-leaderboard/"""))
+        Examples:
+          sfmbench demo
+          sfmbench demo --out demo-leaderboard/ seeds=[0] budget=smoke"""))
     s.add_argument("--out", type=Path, default=None,
                    help="leaderboard directory (default: RUN_DIR/leaderboard)")
     s.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
-                   help="suite overrides, e.g. seeds=[0] budget=smoke")
+                   help="sweep settings over the demo suite, e.g. seeds=[0] budget=smoke")
 
     s = sub.add_parser("check-plugin", parents=[common], help="check a plugin model end to end",
                        **_fmt("""\
@@ -151,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .threads import prepare_environment
+    prepare_environment()  # before torch loads: OpenMP threads sleep instead of spinning
+    from .signals import sigterm_as_interrupt
+    sigterm_as_interrupt()  # a scheduler's SIGTERM cleans up like Ctrl-C
     if args.run_dir is not None:
         os.environ["SFMBENCH_RUN_DIR"] = str(args.run_dir)
     if args.storage:

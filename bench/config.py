@@ -29,14 +29,21 @@ GROUPS = ("model", "suite", "budget", "executor", "storage")
 
 
 # --- search path and YAML ------------------------------------------------------------------
+_CONF_BROKEN: dict[str, str] = {}  # sfmbench.conf entry point -> why it was skipped
+
+
 def config_dirs() -> list[Path]:
     """Config roots, lowest priority first."""
     dirs = [Path(importlib.import_module("sfmbench.conf").__file__).parent]
+    _CONF_BROKEN.clear()
     for ep in entry_points(group="sfmbench.conf"):
         try:
             module = importlib.import_module(ep.value)
             dirs.append(Path(module.__file__).parent)
-        except Exception:  # noqa: BLE001 - a broken plugin must not hide the built-ins
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not hide the built-ins
+            source = ep.dist.name if ep.dist else ep.value
+            _CONF_BROKEN[f"{ep.name} ({source})"] = f"config folder {ep.value!r} failed to " \
+                                                    f"import: {type(exc).__name__}: {exc}"
             continue
     extra = os.environ.get("SFMBENCH_CONFIG_PATH", "")
     dirs += [Path(p) for p in extra.split(os.pathsep) if p]
@@ -44,14 +51,53 @@ def config_dirs() -> list[Path]:
 
 
 def yaml_files(group: str) -> dict[str, Path]:
-    """name -> file for every YAML of a group (names may contain '/': nested folders)."""
+    """name -> file for every YAML of a group (names may contain '/': nested folders).
+
+    A YAML from a plugin or ``SFMBENCH_CONFIG_PATH`` named like a built-in (a built-in YAML of
+    the group, or for models a built-in method) is ignored unless ``SFMBENCH_ALLOW_OVERRIDE``
+    names it: no installed package can silently change a built-in's settings
+    (:func:`config_problems` lists what was ignored)."""
+    return _scan(group)[0]
+
+
+def _scan(group: str) -> tuple[dict[str, Path], list[tuple[str, Path]]]:
+    from .registry import allowed_overrides
+
+    dirs = config_dirs()
+    builtin_root, allowed = dirs[0], allowed_overrides()
     found: dict[str, Path] = {}
-    for root in config_dirs():
+    refused: list[tuple[str, Path]] = []
+    for root in dirs:
         base = root / group
         if base.is_dir():
             for path in sorted(base.rglob("*.yaml")):
-                found[path.relative_to(base).with_suffix("").as_posix()] = path
-    return found
+                name = path.relative_to(base).with_suffix("").as_posix()
+                if root != builtin_root and name not in allowed and \
+                        _is_builtin_name(group, name, found, builtin_root):
+                    refused.append((name, path))
+                    continue
+                found[name] = path
+    return found, refused
+
+
+def _is_builtin_name(group: str, name: str, found: dict[str, Path], builtin_root: Path) -> bool:
+    if name in found:
+        return found[name].is_relative_to(builtin_root)
+    return group == "model" and name in METHODS and METHODS.entry(name).source == "builtin"
+
+
+def config_problems() -> list[tuple[str, str]]:
+    """(what, why) for every config entry point that failed and every YAML that was ignored
+    because it would replace a built-in's settings."""
+    from .registry import OVERRIDE_ENV
+
+    out: list[tuple[str, str]] = []
+    for group in GROUPS:
+        for name, path in _scan(group)[1]:
+            out.append((f"{group} {name}", f"{path} would replace the built-in {group} "
+                        f"{name!r}; ignored (set {OVERRIDE_ENV}={name} to use it)"))
+    out += list(_CONF_BROKEN.items())
+    return out
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -149,7 +195,9 @@ class ModelConfig:
                                   f"{', '.join(unknown)} (in {where})",
                                   (f"did you mean {hint} " if hint else "")
                                   + "see `sfmbench models show " + self.name + "`")
-        merged = OmegaConf.merge(OmegaConf.create(known), self.params,
+        from .budget import budget_defaults, load_budget
+        counts = budget_defaults(cls, load_budget(budget))   # the budget's counts, then refined
+        merged = OmegaConf.merge(OmegaConf.create(known), self.params, counts,
                                  self.budgets.get(budget, {}) or {}, overrides or {})
         return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
 
@@ -185,6 +233,7 @@ def model_config(name: str) -> ModelConfig:
         return cfg
     if name in METHODS:
         return ModelConfig(name=name, method=name)
+    METHODS.raise_if_broken(name)  # a skipped plugin: say why, not "unknown model"
     raise UnknownNameError("model", name, model_names())
 
 
@@ -200,11 +249,21 @@ class JobSpec:
     budget: str
     task_params: dict[str, Any] = field(default_factory=dict, hash=False)
     model_params: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: content identity of a user's data file (``Task.identity()``); None for canonical data
+    task_identity: str | None = None
 
     def resolved(self) -> dict[str, Any]:
-        return {"task": {"name": self.task, "params": self.task_params},
+        task: dict[str, Any] = {"name": self.task, "params": self.task_params}
+        if self.task_identity:  # a changed file is a different job
+            task["identity"] = self.task_identity
+        return {"task": task,
                 "model": {"name": self.model, "method": self.method, "params": self.model_params},
                 "seed": self.seed, "budget": self.budget}
+
+    @property
+    def task_label(self) -> str:
+        """The task as stored and shown: its name, plus the data's identity for user files."""
+        return f"{self.task}@{self.task_identity}" if self.task_identity else self.task
 
     @property
     def key(self) -> str:
@@ -212,7 +271,7 @@ class JobSpec:
 
     @property
     def label(self) -> str:
-        return f"{self.task} x {self.model} (seed {self.seed})"
+        return f"{self.task_label} x {self.model} (seed {self.seed})"
 
 
 def config_hash(config: dict[str, Any]) -> str:
@@ -237,12 +296,24 @@ def make_job(task: str, model: str, seed: int = 0, budget: str = "cpu",
              task_overrides: dict[str, Any] | None = None,
              model_overrides: dict[str, Any] | None = None) -> JobSpec:
     """Resolve names and parameters into a JobSpec (validating everything cheaply)."""
+    from .parsing import strict_bools
+    from .task import Task
+
     TASKS.entry(task)
+    if not isinstance(budget, str):
+        raise ConfigError(f"budget must be one name, got {budget!r}",
+                          f"e.g. budget=cpu (budgets: {', '.join(budget_names())})")
     budget_config(budget)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ConfigError(f"seed must be an integer, got {seed!r}", "e.g. seed=0")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}", "e.g. seed=0")
     mcfg = model_config(model)
     task_params = {**TASKS.metadata(task).get("params", {}), **(task_overrides or {})}
+    model_params = mcfg.resolved_params(budget, model_overrides)
+    model_params = strict_bools(model_params, known_params(METHODS.get(mcfg.method)), "model.")
+    identity = None
+    task_cls = TASKS.get(task)
+    task_params = strict_bools(task_params, getattr(task_cls, "params", {}) or {}, "task.")
+    if getattr(task_cls, "identity", Task.identity) is not Task.identity:  # user-file tasks
+        identity = task_cls(name=task, **task_params).identity()
     return JobSpec(task=task, model=model, method=mcfg.method, seed=seed, budget=budget,
-                   task_params=task_params,
-                   model_params=mcfg.resolved_params(budget, model_overrides))
+                   task_params=task_params, model_params=model_params, task_identity=identity)

@@ -32,6 +32,7 @@ class RunContext:
     work_dir: Path = field(default_factory=lambda: Path.cwd() / "sfmbench-runs" / "work")
     show_progress: bool = True
     allow_remote_code: bool = False
+    guard: Any = None                   # sfmbench.budget.Guard: runaway guard (None = none)
 
     def study_name(self, stage: str) -> str:
         return f"{self.study_prefix}:{stage}"

@@ -24,6 +24,9 @@ class ArraySplit:
     x: np.ndarray                 # (N, C, L) or (N, C, H, W)
     y: np.ndarray                 # see ProblemType for the layout
     meta: dict[str, Any] = field(default_factory=dict)
+    #: training-time augmentation ``(x_batch, y_batch) -> (x_batch, y_batch)`` on torch tensors;
+    #: tasks set it on the training split only, and the training loop applies it to train batches
+    augment: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):

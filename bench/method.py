@@ -30,6 +30,9 @@ class FitReport:
     epochs: int | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)  # e.g. search, tune, retrain
     extra: dict[str, Any] = field(default_factory=dict)
+    tune_seconds: float | None = None     # the part of fit() spent searching/tuning
+    train_samples: int | None = None      # training samples one tuning trial / the fit saw
+    truncated: bool = False               # a runaway guard (seconds) stopped work early
 
 
 class Method(ABC):
@@ -47,6 +50,9 @@ class Method(ABC):
     defaults: ClassVar[dict[str, Any]] = {}
     #: number of pretraining samples/tokens/series, where known (FMs)
     pretraining_data: ClassVar[str | None] = None
+    #: True when the fitted model and its predictions do not depend on the seed (closed-form
+    #: fits, fixed rules): a sweep runs such a method once per task, not once per seed
+    deterministic: ClassVar[bool] = False
 
     def __init__(self, spec: TaskSpec, params: dict[str, Any], ctx: "RunContext") -> None:
         self.spec = spec

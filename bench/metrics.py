@@ -1,22 +1,35 @@
 """Test metrics, computed by the harness from predictions, the same way for every method.
 
-Metrics are torchmetrics objects, updated chunk by chunk so that forecasting tasks with millions
-of windows are scored without materializing every prediction. Register new metrics with
-:func:`register_metric`.
+Metrics are updated chunk by chunk so that forecasting tasks with millions of windows are scored
+without materializing every prediction. Regression and forecasting metrics are exact float64
+running sums (``_Running``); classification, multi-label and segmentation metrics are
+torchmetrics objects. ``torchmetrics`` is imported only when a task asks for one of its metrics:
+importing it loads every metric family it has (torchvision, transformers, scipy), which costs
+seconds before a job could start. Register new metrics with :func:`register_metric`.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import torch
-import torchmetrics as tm
 
 from .errors import ConfigError, DataError
 from .specs import ProblemType, TaskSpec
 
-MetricFactory = Callable[[TaskSpec], tm.Metric]
+if TYPE_CHECKING:
+    import torch
+
+
+class StreamingMetric(Protocol):
+    """What MetricSuite needs of a metric: torchmetrics' ``update``/``compute``."""
+
+    def update(self, preds: Any, target: Any) -> None: ...
+
+    def compute(self) -> Any: ...
+
+
+MetricFactory = Callable[[TaskSpec], StreamingMetric]
 _METRICS: dict[str, MetricFactory] = {}
 
 
@@ -40,35 +53,75 @@ def _ml(spec: TaskSpec) -> dict[str, Any]:
     return {"task": "multilabel", "num_labels": spec.num_classes}
 
 
+def _tm(class_name: str, **fixed: Any) -> Callable[..., StreamingMetric]:
+    """A factory of the torchmetrics class ``class_name``, importing torchmetrics on first use."""
+    def build(**kwargs: Any) -> StreamingMetric:
+        import torchmetrics
+        return getattr(torchmetrics, class_name)(**fixed, **kwargs)
+    return build
+
+
+class _Running:
+    """Exact float64 running sums over every value seen (mse, mae, rmse, r2)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.n = 0
+        self.sum_sq = self.sum_abs = self.sum_t = self.sum_t2 = 0.0
+
+    def update(self, preds: "np.ndarray | torch.Tensor", target: "np.ndarray | torch.Tensor") -> None:
+        p = np.asarray(preds, dtype=np.float64).reshape(-1)
+        t = np.asarray(target, dtype=np.float64).reshape(-1)
+        err = p - t
+        self.n += t.size
+        self.sum_sq += float(np.dot(err, err))
+        self.sum_abs += float(np.abs(err).sum())
+        self.sum_t += float(t.sum())
+        self.sum_t2 += float(np.dot(t, t))
+
+    def compute(self) -> float:
+        if self.n == 0:
+            raise DataError("no predictions were scored", "the test split is empty")
+        if self.kind == "mse":
+            return self.sum_sq / self.n
+        if self.kind == "rmse":
+            return float(np.sqrt(self.sum_sq / self.n))
+        if self.kind == "mae":
+            return self.sum_abs / self.n
+        total = self.sum_t2 - self.sum_t ** 2 / self.n
+        return 1.0 - self.sum_sq / total if total > 0 else float("nan")
+
+
 # regression and forecasting
-register_metric("mse")(lambda s: tm.MeanSquaredError())
-register_metric("mae")(lambda s: tm.MeanAbsoluteError())
-register_metric("rmse")(lambda s: tm.MeanSquaredError(squared=False))
-register_metric("r2")(lambda s: tm.R2Score())
+for _name in ("mse", "mae", "rmse", "r2"):
+    register_metric(_name)(lambda s, _k=_name: _Running(_k))
 # single-label classification (binary F1 for 2 classes, macro F1 otherwise)
-register_metric("mcc")(lambda s: tm.MatthewsCorrCoef(**_cls_task(s)))
-register_metric("accuracy")(lambda s: tm.Accuracy(**_cls_task(s)))
-register_metric("f1")(lambda s: tm.F1Score(**_cls_task(s)) if (s.num_classes or 2) == 2
-                      else tm.F1Score(**_cls_task(s), average="macro"))
-register_metric("f1_macro")(lambda s: tm.F1Score(task="multiclass", num_classes=s.num_classes or 2,
-                                                  average="macro"))
-register_metric("auroc")(lambda s: tm.AUROC(**_cls_task(s)))
+register_metric("mcc")(lambda s: _tm("MatthewsCorrCoef")(**_cls_task(s)))
+register_metric("accuracy")(lambda s: _tm("Accuracy")(**_cls_task(s)))
+register_metric("f1")(lambda s: _tm("F1Score")(**_cls_task(s)) if (s.num_classes or 2) == 2
+                      else _tm("F1Score")(**_cls_task(s), average="macro"))
+register_metric("f1_macro")(lambda s: _tm("F1Score")(task="multiclass",
+                                                     num_classes=s.num_classes or 2,
+                                                     average="macro"))
+register_metric("auroc")(lambda s: _tm("AUROC")(**_cls_task(s)))
 # multi-label
-register_metric("map_macro")(lambda s: tm.AveragePrecision(**_ml(s), average="macro"))
-register_metric("map_micro")(lambda s: tm.AveragePrecision(**_ml(s), average="micro"))
-register_metric("f1_micro")(lambda s: tm.F1Score(**_ml(s), average="micro"))
-register_metric("f1_multilabel_macro")(lambda s: tm.F1Score(**_ml(s), average="macro"))
+register_metric("map_macro")(lambda s: _tm("AveragePrecision")(**_ml(s), average="macro"))
+register_metric("map_micro")(lambda s: _tm("AveragePrecision")(**_ml(s), average="micro"))
+register_metric("f1_micro")(lambda s: _tm("F1Score")(**_ml(s), average="micro"))
+register_metric("f1_multilabel_macro")(lambda s: _tm("F1Score")(**_ml(s), average="macro"))
 # segmentation
-register_metric("miou")(lambda s: tm.JaccardIndex(task="multiclass", num_classes=s.num_classes,
-                                                  average="macro"))
-register_metric("pixel_accuracy")(lambda s: tm.Accuracy(task="multiclass",
-                                                         num_classes=s.num_classes))
+register_metric("miou")(lambda s: _tm("JaccardIndex")(task="multiclass",
+                                                      num_classes=s.num_classes,
+                                                      average="macro"))
+register_metric("pixel_accuracy")(lambda s: _tm("Accuracy")(task="multiclass",
+                                                            num_classes=s.num_classes))
 
 # metrics that need class scores rather than hard labels
 _NEEDS_SCORES = {"auroc", "map_macro", "map_micro"}
 
 
-def _as_tensor(a: np.ndarray) -> torch.Tensor:
+def _as_tensor(a: np.ndarray) -> "torch.Tensor":
+    import torch
     return torch.from_numpy(np.ascontiguousarray(a))
 
 
@@ -83,9 +136,6 @@ class MetricSuite:
                               f"known metrics: {', '.join(metric_names())}")
         self.spec = spec
         self.metrics = {m: _METRICS[m](spec) for m in names}
-        if spec.problem in (ProblemType.REGRESSION, ProblemType.FORECASTING):
-            # float64 states: sums over millions of forecast values stay exact to ~1e-12
-            self.metrics = {k: m.set_dtype(torch.float64) for k, m in self.metrics.items()}
         self.n = 0
 
     def update(self, preds: np.ndarray, targets: np.ndarray) -> None:
@@ -98,9 +148,12 @@ class MetricSuite:
                                 "a method must return one prediction per target value")
             if not np.isfinite(p).all():
                 raise DataError("predictions contain NaN or inf", "check the method for divergence")
-            pt, tt = _as_tensor(p.astype(np.float64)).reshape(-1), _as_tensor(t.astype(np.float64)).reshape(-1)
+            pt, tt = p.astype(np.float64).reshape(-1), t.astype(np.float64).reshape(-1)
             for m in self.metrics.values():
-                m.update(pt, tt)
+                if isinstance(m, _Running):
+                    m.update(pt, tt)
+                else:  # a registered torchmetrics metric: float64 states, exact sums
+                    m.set_dtype(_float64()).update(_as_tensor(pt), _as_tensor(tt))
         else:
             self._update_labels(p, t)
         self.n += len(t)
@@ -135,6 +188,11 @@ class MetricSuite:
 
     def compute(self) -> dict[str, float]:
         return {name: float(m.compute()) for name, m in self.metrics.items()}
+
+
+def _float64() -> "torch.dtype":
+    import torch
+    return torch.float64
 
 
 def _softmax_if_needed(p: np.ndarray) -> np.ndarray:

@@ -1,7 +1,10 @@
-"""Peak memory of the running process (sampled RSS), and of the GPU where there is one."""
+"""Watching a job: peak memory of the process (sampled RSS, and GPU where there is one), and the
+stage the running job is in (:func:`report_stage`), for progress displays."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 import psutil
@@ -59,3 +62,29 @@ class PeakMemory:
     @property
     def peak_mb(self) -> float:
         return self.peak_bytes / 2**20
+
+
+# ----------------------------------------------------------------------------------------------
+# the stage of the job in flight (shown by `run` and by sweep progress bars)
+# ----------------------------------------------------------------------------------------------
+_stage_listeners: list[Callable[[str], None]] = []
+
+
+def report_stage(stage: str, step: int | None = None, total: int | None = None) -> None:
+    """Tell whoever watches this process what the running job does now, e.g.
+    ``report_stage("dasha tune trial", 2, 8)``. Cheap and silent when nobody listens."""
+    if not _stage_listeners:
+        return
+    text = stage if step is None else (f"{stage} {step}/{total}" if total else f"{stage} {step}")
+    for listener in list(_stage_listeners):
+        listener(text)
+
+
+@contextmanager
+def stage_listener(listener: Callable[[str], None]) -> Iterator[None]:
+    """Call ``listener(text)`` on every :func:`report_stage` inside the block."""
+    _stage_listeners.append(listener)
+    try:
+        yield
+    finally:
+        _stage_listeners.remove(listener)

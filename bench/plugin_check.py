@@ -18,18 +18,25 @@ from .runner import RunSettings, run_job
 from .specs import ProblemType
 from .store import Store
 
-PASS, FAIL = "[green]PASS[/]", "[red]FAIL[/]"
+PASS, FAIL, WARN = "[green]PASS[/]", "[red]FAIL[/]", "[yellow]WARN[/]"
 
 
 @dataclass
 class CheckReport:
+    """PASS/WARN/FAIL lines; ``ok`` is False only when a real contract check failed."""
+
     ok: bool = True
     lines: list[str] = field(default_factory=list)
 
-    def add(self, ok: bool, what: str, detail: str = "") -> None:
+    def add(self, ok: bool, what: str, detail: str = "", hint: str | None = None) -> None:
         self.ok &= ok
         self.lines.append(f"{PASS if ok else FAIL} {escape(what)}"
                           + (f": {escape(detail)}" if detail else ""))
+        if hint and not ok:
+            self.lines.append(f"     [yellow]hint:[/] {escape(hint)}")
+
+    def warn(self, what: str, detail: str = "") -> None:
+        self.lines.append(f"{WARN} {escape(what)}" + (f": {escape(detail)}" if detail else ""))
 
 
 def contract_issues(cls: Any, params: dict[str, Any] | None = None) -> list[str]:
@@ -70,16 +77,19 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
         entry = METHODS.entry(cfg.method)
         cls = METHODS.get(cfg.method)
     except SfmbenchError as exc:
-        report.add(False, f"load model {name!r}", str(exc))
+        report.add(False, f"load model {name!r}", exc.message, exc.hint)
         return report
     report.add(True, f"load model {name!r}", f"{cls.__module__}.{cls.__qualname__} "
                                              f"from {entry.source}")
-    report.add(cfg.source != "registry", "model config YAML",
-               cfg.source if cfg.source != "registry" else
-               "none found: ship conf/model/<name>.yaml and declare its folder in the "
-               "`sfmbench.conf` entry-point group (defaults from the class are used meanwhile)")
+    if cfg.source != "registry":
+        report.add(True, "model config YAML", cfg.source)
+    else:
+        report.warn("model config YAML", "none found, the class defaults are used; to ship "
+                    "settings add conf/model/<name>.yaml and declare its folder in the "
+                    "`sfmbench.conf` entry-point group (see docs/plugins.md)")
     issues = contract_issues(cls, cfg.params)
-    report.add(not issues, "adapter contract", "; ".join(issues) or "complete")
+    report.add(not issues, "adapter contract", "; ".join(issues) or "complete",
+               "see docs/plugins.md for the contract" if issues else None)
     if issues:
         return report
     with tempfile.TemporaryDirectory(prefix="sfmbench-check-") as tmp:
@@ -88,16 +98,23 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
         for problem in sorted(cls.problems, key=lambda p: p.value):
             task = tiny_task_for(problem, cls.domains)
             if task is None:
-                report.add(False, f"{problem.value}: end-to-end run",
-                           "no tiny task of this problem type (and modality) is registered yet")
+                report.warn(f"{problem.value}: end-to-end run", "skipped: no tiny task of this "
+                            "problem type (and modality) is registered in this installation")
                 continue
-            job = make_job(task, name, 0, "smoke", None, split_prefixed(overrides or {}, "model"))
+            try:
+                job = make_job(task, name, 0, "smoke", None,
+                               split_prefixed(overrides or {}, "model"))
+            except SfmbenchError as exc:
+                report.add(False, f"{problem.value}: settings for {task}", exc.message, exc.hint)
+                continue
             row = run_job(job, store, settings)
             if row.status == STATUS_OK:
                 report.add(True, f"{problem.value}: end-to-end run on {task}",
                            f"{row.primary_metric}={row.primary_value:.4g} in "
                            f"{row.total_seconds:.1f}s")
             else:
+                message, _, hint = (row.error or "").partition("\n  hint: ")
                 report.add(False, f"{problem.value}: end-to-end run on {task}",
-                           (row.error or "").splitlines()[0])
+                           message.splitlines()[0] if message else "failed",
+                           hint.splitlines()[0] if hint else None)
     return report

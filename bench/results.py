@@ -38,6 +38,9 @@ class ResultRow:
     architecture: dict[str, Any] | None = None
     n_trials: int | None = None
     epochs: int | None = None
+    recipe: str | None = None            # an FM's fine-tuning recipe (part of the job key)
+    train_samples: int | None = None     # training samples a tuning trial / the fit saw
+    truncated: bool = False              # a wall-clock guard stopped work: not a full-budget row
     stage_seconds: dict[str, float] = field(default_factory=dict)
     load_seconds: float | None = None
     train_seconds: float | None = None   # fit() including tuning and search

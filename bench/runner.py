@@ -18,18 +18,22 @@ import numpy as np
 
 from . import __version__
 from .catalog import METHODS, create_task
+from .budget import Guard, load_budget
 from .config import JobSpec, budget_config
 from .context import RunContext, default_device
 from .data import ArrayInputs, ForecastInputs, ForecastTargets, HeldOut
 from .errors import ConfigError, DataError, SfmbenchError
+from .losses import ExampleWriter, examples_path
 from .method import FitReport, Method
 from .metrics import MetricSuite
 from .monitor import PeakMemory
+from .parsing import explicit_true
 from .provenance import git_revision, hostname, library_versions
 from .results import STATUS_FAILED, STATUS_OK, ResultRow, utcnow
 from .seeding import seed_everything
 from .specs import ProblemType, TaskSpec
 from .store import Store
+from .validation import validate_predictions, validate_task_data
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
     """Run ``job`` and store its row (ok or failed with the reason). Never raises for job errors."""
     settings = settings or RunSettings()
     started = utcnow()
-    row = ResultRow(job_key=job.key, task=job.task, method=job.model, kind="", seed=job.seed,
+    row = ResultRow(job_key=job.key, task=job.task_label, method=job.model, kind="", seed=job.seed,
                     budget=job.budget, config=job.resolved(), config_hash=job.key,
                     package_version=__version__, git_revision=git_revision(),
                     library_versions=library_versions(), host=hostname(), started_at=started,
@@ -105,21 +109,27 @@ def _execute(job: JobSpec, store: Store, settings: RunSettings, row: ResultRow) 
     seed_everything(job.seed)
     t = time.perf_counter()
     data = task.load()
+    validate_task_data(spec, data, job.task)  # empty splits, NaN/inf, labels out of range
     row.load_seconds = round(time.perf_counter() - t, 3)
     row.n_train, row.n_val, row.n_test = _size(data.train), _size(data.val), len(data.test)
+    budget = load_budget(job.budget)
+    row.recipe = job.model_params.get("recipe")
     ctx = RunContext(seed=job.seed, budget=job.budget, budget_config=budget_config(job.budget),
+                     guard=Guard(budget.guard_seconds),
                      device=row.device, storage_url=store.url,
                      study_prefix=f"{job.task}|{job.model}|seed{job.seed}|{job.key}",
                      work_dir=settings.run_dir / "work" / job.key,
                      show_progress=settings.show_progress,
-                     allow_remote_code=bool(job.model_params.get("trust_remote_code", False)))
+                     allow_remote_code=explicit_true(job.model_params.get("trust_remote_code"),
+                                                     "model.trust_remote_code"))
     method = method_cls(spec, dict(job.model_params), ctx)
     t = time.perf_counter()
     report = method.fit(data.train, data.val) or FitReport()
     row.train_seconds = round(time.perf_counter() - t, 3)
+    row.truncated = bool(ctx.guard.tripped)
     _apply_report(row, report)
     t = time.perf_counter()
-    metrics, path = predict_and_score(method, spec, data.test, settings, job.key)
+    metrics, path = predict_and_score(method, spec, data.test, settings, job.key, job.model)
     row.inference_seconds = round(time.perf_counter() - t, 3)
     row.metrics = metrics
     row.primary_value = metrics[spec.primary_metric]
@@ -139,8 +149,10 @@ def _apply_report(row: ResultRow, report: FitReport) -> None:
     row.architecture = _jsonable(report.architecture) if report.architecture else None
     row.n_trials, row.epochs = report.n_trials, report.epochs
     row.stage_seconds = {k: round(float(v), 3) for k, v in report.stage_seconds.items()}
-    tune = [v for k, v in report.stage_seconds.items() if k in ("search", "tune", "lag", "hpo")]
-    row.tune_seconds = round(float(sum(tune)), 3) if tune else None
+    row.tune_seconds = (round(float(report.tune_seconds), 3)
+                        if report.tune_seconds is not None else None)
+    row.train_samples = report.train_samples if report.train_samples is not None else row.n_train
+    row.truncated = row.truncated or bool(report.truncated)
 
 
 def _jsonable(obj: Any) -> Any:
@@ -177,19 +189,22 @@ def prediction_groups(inputs: ArrayInputs | ForecastInputs,
 
 
 def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: RunSettings,
-                      job_key: str) -> tuple[dict[str, float], Path | None]:
+                      job_key: str, model: str | None = None
+                      ) -> tuple[dict[str, float], Path | None]:
     """Hand the test inputs to the method in groups; score and save what comes back."""
     inputs, targets = test.inputs, test.targets
     n = len(inputs)
     suite = MetricSuite(spec)
+    examples = ExampleWriter(spec, n)          # per-example records for statistics
     writer: np.ndarray | None = None
     path: Path | None = None
     for idx in prediction_groups(inputs, _values_per_item(spec, inputs)):
         part = inputs.take(idx)
-        preds = np.asarray(method.predict(part))
         truth = targets.take(idx) if isinstance(targets, ForecastTargets) else targets[idx]
-        _check_predictions(spec, preds, truth, len(part))
+        preds = validate_predictions(spec, method.predict(part), truth, len(part),
+                                     method=model or type(method).__name__)
         suite.update(preds, truth)
+        examples.add(idx, preds, truth)
         if writer is None and settings.save_predictions:
             size_mb = n * preds[0].size * 4 / 2**20
             if size_mb <= settings.max_prediction_mb:
@@ -202,6 +217,8 @@ def predict_and_score(method: Method, spec: TaskSpec, test: HeldOut, settings: R
     if writer is not None:
         writer.flush()
         del writer
+    if settings.save_predictions:
+        examples.save(examples_path(settings.run_dir / "predictions", job_key))
     return suite.compute(), path
 
 
@@ -210,11 +227,3 @@ def _values_per_item(spec: TaskSpec, inputs: ArrayInputs | ForecastInputs) -> in
         return (inputs.lookback + inputs.horizon) * inputs.n_channels
     return int(np.prod(inputs.x.shape[1:])) * max(spec.num_classes or 1, 1)
 
-
-def _check_predictions(spec: TaskSpec, preds: np.ndarray, truth: np.ndarray, n: int) -> None:
-    if len(preds) != n:
-        raise DataError(f"the method returned {len(preds)} predictions for {n} test inputs",
-                        "predict() must return one prediction per input")
-    if spec.problem is ProblemType.FORECASTING and preds.shape != truth.shape:
-        raise DataError(f"forecasts have shape {preds.shape}, expected {truth.shape} "
-                        "(windows, horizon, channels)", "return (n, horizon, channels)")

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from .errors import StorageError
+from .redact import redact_url, safe_message
 from .results import STATUS_OK, ResultRow, utcnow
 
 T = TypeVar("T")
@@ -77,10 +78,53 @@ def default_url(run_dir: str | Path | None = None) -> str:
 
 
 def redact(url: str) -> str:
+    """``url`` without its password (see :func:`sfmbench.redact.redact_url`)."""
+    return redact_url(url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URL (None for other backends and ``:memory:``)."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(url)
     except Exception:  # noqa: BLE001
-        return url
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or \
+            parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def schema_lock(url: str) -> Iterator[None]:
+    """Serialize schema creation (ours and optuna's) on one database across processes.
+
+    SQLite: an exclusive file lock beside the database file. Other backends: no lock (their DDL
+    is transactional); callers retry on "already exists" instead.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        yield
+        return
+    from filelock import FileLock
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".schema.lock", timeout=300):
+        yield
+
+
+def create_schema(create: "Callable[[], T]", url: str, attempts: int = 5) -> T:
+    """Run ``create()`` under :func:`schema_lock`, retrying when a concurrent creator won."""
+    for attempt in range(attempts):
+        try:
+            with schema_lock(url):
+                return create()
+        except SQLAlchemyError as exc:
+            text = str(exc).lower()
+            if attempt + 1 < attempts and ("already exists" in text or "locked" in text
+                                           or "duplicate" in text):
+                time.sleep(0.1 * (attempt + 1))
+                continue
+            raise
+    raise AssertionError("unreachable")
 
 
 class Store:
@@ -91,7 +135,8 @@ class Store:
         try:
             parsed = sa.engine.make_url(self.url)
         except Exception as exc:
-            raise StorageError(f"malformed database URL {self.url!r}: {exc}",
+            raise StorageError(f"malformed database URL {redact(self.url)!r}: "
+                               f"{redact(str(exc))}",
                                "use e.g. sqlite:///results.db or "
                                "postgresql+psycopg://user:pw@host/db") from None
         kwargs: dict[str, Any] = {"future": True}
@@ -113,10 +158,13 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         if create:
             try:
-                metadata.create_all(self.engine)
+                create_schema(lambda: _create_all(self.engine), self.url)
             except SQLAlchemyError as exc:
+                reason = str(exc.orig if hasattr(exc, 'orig') else exc).strip()
+                if _is_corrupt(exc):
+                    raise _corrupt_error(self.url, reason) from None
                 raise StorageError(f"cannot reach database {redact(self.url)}: "
-                                   f"{str(exc.orig if hasattr(exc, 'orig') else exc).strip()}",
+                                   f"{safe_message(reason, 300)}",
                                    "check host, port, credentials and that the server runs; "
                                    "or unset SFMBENCH_STORAGE to use a local SQLite file") from None
 
@@ -128,15 +176,34 @@ class Store:
                     return fn(conn)
             except OperationalError as exc:  # SQLite "database is locked" under contention
                 if "locked" not in str(exc) or attempt == 19:
-                    raise StorageError(f"database error on {redact(self.url)}: {exc.orig}",
+                    if _is_corrupt(exc):
+                        raise _corrupt_error(self.url, str(exc.orig)) from None
+                    raise StorageError(f"database error on {redact(self.url)}: "
+                                       f"{safe_message(exc.orig, 300)}",
                                        "retry; for many workers use PostgreSQL") from None
                 time.sleep(0.2 * (attempt + 1))
+            except sa.exc.DatabaseError as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise _corrupt_error(self.url, str(exc.orig)) from None
         raise AssertionError("unreachable")
+
+    def _read(self, fn: "Callable[[sa.Connection], T]") -> T:
+        """Run a read query; a corrupt or unreadable database is a StorageError, not a crash."""
+        try:
+            with self.engine.connect() as conn:
+                return fn(conn)
+        except IntegrityError:
+            raise
+        except sa.exc.DatabaseError as exc:
+            raise _corrupt_error(self.url, str(exc.orig)) from None
 
     # results -------------------------------------------------------------------------------
     def add(self, row: ResultRow) -> bool:
         """Insert a row in one transaction. Returns False if an ok row for the job existed."""
         values = row.to_dict()
+        if values.get("error"):  # no secrets, NUL bytes or file dumps in a stored row
+            values["error"] = safe_message(values["error"])
         try:
             self._transact(lambda conn: conn.execute(results_table.insert().values(**values)))
             return True
@@ -146,25 +213,21 @@ class Store:
     def has_ok(self, job_key: str) -> bool:
         q = sa.select(sa.func.count()).select_from(results_table).where(
             results_table.c.job_key == job_key, results_table.c.status == STATUS_OK)
-        with self.engine.connect() as conn:
-            return bool(conn.execute(q).scalar())
+        return bool(self._read(lambda conn: conn.execute(q).scalar()))
 
     def ok_keys(self) -> set[str]:
         q = sa.select(results_table.c.job_key).where(results_table.c.status == STATUS_OK)
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(q)}
+        return self._read(lambda conn: {r[0] for r in conn.execute(q)})
 
     def failed_attempts(self, job_key: str) -> int:
         q = sa.select(sa.func.count()).select_from(results_table).where(
             results_table.c.job_key == job_key, results_table.c.status != STATUS_OK)
-        with self.engine.connect() as conn:
-            return int(conn.execute(q).scalar() or 0)
+        return int(self._read(lambda conn: conn.execute(q).scalar()) or 0)
 
     def rows(self, *, latest: bool = True) -> list[dict[str, Any]]:
         """All rows (oldest first); with ``latest``, one per job: its ok row, else its last try."""
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(
-                sa.select(results_table).order_by(results_table.c.id))]
+        rows = self._read(lambda conn: [dict(r._mapping) for r in conn.execute(
+            sa.select(results_table).order_by(results_table.c.id))])
         if not latest:
             return rows
         best: dict[str, dict[str, Any]] = {}
@@ -173,6 +236,13 @@ class Store:
             if cur is None or cur["status"] != STATUS_OK:
                 best[r["job_key"]] = r
         return sorted(best.values(), key=lambda r: r["id"])
+
+    def delete_ids(self, ids: list[int]) -> int:
+        """Delete the rows with these ids in one transaction; returns how many went."""
+        if not ids:
+            return 0
+        q = results_table.delete().where(results_table.c.id.in_([int(i) for i in ids]))
+        return int(self._transact(lambda conn: conn.execute(q).rowcount) or 0)
 
     def frame(self, *, latest: bool = True):  # -> pandas.DataFrame
         import pandas as pd
@@ -233,6 +303,19 @@ class Store:
             self.release(job_key)
 
 
+def _create_all(engine: sa.Engine) -> None:
+    """Create the tables; add result columns that a store written by an older sfmbench lacks
+    (new ResultRow fields), so old stores keep opening and their rows read as NULL there."""
+    metadata.create_all(engine)
+    have = {c["name"] for c in sa.inspect(engine).get_columns(results_table.name)}
+    missing = [c for c in results_table.columns if c.name not in have]
+    if missing:
+        with engine.begin() as conn:
+            for col in missing:
+                ddl = sa.schema.CreateColumn(col).compile(dialect=engine.dialect)
+                conn.execute(sa.text(f"ALTER TABLE {results_table.name} ADD COLUMN {ddl}"))
+
+
 def _claim_is_dead(owner: str, heartbeat_at: datetime, now: datetime, stale_after: float) -> bool:
     host, _, pid = owner.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -248,3 +331,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.close()
+
+
+def _is_corrupt(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(w in text for w in ("malformed", "not a database", "corrupt", "disk i/o"))
+
+
+def _corrupt_error(url: str, reason: str) -> StorageError:
+    path = sqlite_path(url)
+    where = f"the SQLite file {path}" if path else redact(url)
+    return StorageError(f"cannot read {where}: {safe_message(reason, 200)}",
+                        "the database file is damaged or not a database: restore it from a "
+                        "backup, or point --run-dir/--storage at another store "
+                        "(`sqlite3 FILE .recover` may salvage rows)")

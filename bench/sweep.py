@@ -16,9 +16,11 @@ from typing import Any
 from .catalog import METHODS, create_task, task_names
 from .config import JobSpec, group_entry, make_job, model_config, model_names
 from .errors import ConfigError, UnknownNameError
+from .monitor import stage_listener
 from .progress import make_progress
 from .results import STATUS_OK
 from .runner import RunSettings, run_job
+from .sorting import natural_key
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -37,27 +39,56 @@ class SweepReport:
     skipped_existing: int = 0
     claimed_elsewhere: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    job_keys: list[str] = field(default_factory=list)   # the jobs this sweep covered
 
 
 def expand_patterns(patterns: list[str], names_fn: Any, kind: str) -> list[str]:
     out: list[str] = []
     for pat in patterns:
-        matched = names_fn(pat)
+        matched = sorted(names_fn(pat), key=natural_key)
         if not matched:
             raise UnknownNameError(kind, pat, names_fn(None))
         out += [m for m in matched if m not in out]
     return out
 
 
+def check_job(job: JobSpec) -> None:
+    """Reject a job whose task or model settings cannot work, before anything runs or is stored:
+    the task is built with its parameters (a missing ``task.path``, ``task.horizon=abc``...) and
+    the model must support it. Raises ConfigError/DataError (exit code 2 on the command line)."""
+    spec = create_task(job.task, job.task_params).spec
+    cls = METHODS.get(job.method)
+    if not cls.supports(spec):
+        modality = spec.extra.get("modality", spec.domain)
+        raise ConfigError(f"model {job.model!r} does not support task {job.task!r} "
+                          f"({spec.problem.value}, {modality})",
+                          f"`sfmbench models list` shows what each model solves; models for "
+                          f"{spec.problem.value}: {', '.join(models_for(spec)) or 'none'}")
+
+
+def models_for(spec: Any) -> list[str]:
+    """Model names whose method supports ``spec`` (for hints)."""
+    names = []
+    for name in model_names():
+        try:
+            if METHODS.get(model_config(name).method).supports(spec):
+                names.append(name)
+        except Exception:  # noqa: BLE001 - a broken plugin must not break a hint
+            continue
+    return names
+
+
 def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                models: list[str] | None = None, seeds: list[int] | None = None,
                budget: str | None = None, task_overrides: dict[str, Any] | None = None,
-               model_overrides: dict[str, Any] | None = None) -> SweepPlan:
+               model_overrides: dict[str, Any] | None = None,
+               per_model: dict[str, dict[str, Any]] | None = None) -> SweepPlan:
     """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden.
 
     A suite may give some models their own budget (``model_budgets: {dasha: smoke}``) and
     parameters (``model_params: {dasha: {n_trials: 2}}``); an explicit ``budget`` argument
-    overrides the suite's default budget only, ``model_overrides`` apply to every model.
+    overrides the suite's default budget only, ``model_overrides`` apply to every model and
+    ``per_model`` (``{name: params}``, from ``NAME.KEY=VALUE`` on the command line) to one model.
     """
     base: dict[str, Any] = group_entry("suite", suite) if suite else {}
     tasks = tasks or base.get("tasks")
@@ -74,6 +105,11 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
     suite_params: dict[str, dict[str, Any]] = dict(base.get("model_params") or {})
     task_list = expand_patterns(list(tasks), task_names, "task")
     model_list = expand_patterns(list(models), model_names, "model")
+    stray = sorted(set(per_model or {}) - set(model_list))
+    if stray:
+        raise ConfigError(f"settings for model(s) {', '.join(stray)} that are not in this sweep",
+                          f"models of the sweep: {', '.join(model_list)}; add them to models=[..] "
+                          "or drop their NAME.KEY=VALUE settings")
     plan = SweepPlan(jobs=[])
     for task in task_list:
         spec = create_task(task, task_overrides).spec
@@ -82,8 +118,10 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
             if not cls.supports(spec):
                 plan.skipped.append((task, model, f"does not support {spec.problem.value}"))
                 continue
-            for seed in seeds:
-                params = {**(suite_params.get(model) or {}), **(model_overrides or {})}
+            # a deterministic method gives the same row for every seed: run it once
+            for seed in (seeds[:1] if cls.deterministic else seeds):
+                params = {**(suite_params.get(model) or {}), **(model_overrides or {}),
+                          **((per_model or {}).get(model) or {})}
                 plan.jobs.append(make_job(task, model, seed, model_budgets.get(model, budget),
                                           task_overrides, params))
     return plan
@@ -93,14 +131,22 @@ def run_jobs(jobs: list[JobSpec], store: Store, settings: RunSettings, *,
              retry_failed: bool = True, max_attempts: int = 3,
              progress: bool = True) -> SweepReport:
     """Run jobs in this process, in order, skipping stored ones (the local sequential executor)."""
-    report = SweepReport()
+    report = SweepReport(job_keys=[j.key for j in jobs])
     done_keys = store.ok_keys()
     pending = [j for j in jobs if j.key not in done_keys]
     report.skipped_existing = len(jobs) - len(pending)
-    with make_progress(disable=not progress) as bar:
-        tid = bar.add_task("sweep", total=len(pending), status="")
-        for job in pending:
-            bar.update(tid, status=job.label)
+    eta = JobTimes.from_store(store)
+    with make_progress(disable=not progress, eta_field=True) as bar:
+        tid = bar.add_task("sweep", total=len(pending), status="", eta="")
+        for i, job in enumerate(pending):
+            started = time.perf_counter()
+
+            def show(stage: str = "", job: JobSpec = job, rest: int = i) -> None:
+                elapsed = time.perf_counter() - started
+                left = eta.remaining(pending[rest:], elapsed)
+                bar.update(tid, status=f"{job.label}: {stage}" if stage else job.label,
+                           eta=fmt_eta(left))
+            show("starting")
             attempts = store.failed_attempts(job.key)
             if store.has_ok(job.key) or (attempts and not retry_failed) or \
                     attempts >= max_attempts:
@@ -115,9 +161,10 @@ def run_jobs(jobs: list[JobSpec], store: Store, settings: RunSettings, *,
                 report.skipped_existing += 1
                 bar.advance(tid)
                 continue
-            with store.claimed(job.key):
+            with store.claimed(job.key), stage_listener(show):
                 row = run_job(job, store, RunSettings(**{**settings.__dict__,
                                                          "show_progress": False}))
+            eta.add(job.model, row.total_seconds)
             if row.status == STATUS_OK:
                 report.done += 1
             else:
@@ -127,8 +174,55 @@ def run_jobs(jobs: list[JobSpec], store: Store, settings: RunSettings, *,
     return report
 
 
+class JobTimes:
+    """Wall time per model from past jobs (the store, then this sweep), for an honest ETA."""
+
+    def __init__(self, seconds: dict[str, list[float]] | None = None) -> None:
+        self.seconds: dict[str, list[float]] = seconds or {}
+
+    @classmethod
+    def from_store(cls, store: Store) -> "JobTimes":
+        times: dict[str, list[float]] = {}
+        for r in store.rows():
+            if r["status"] == STATUS_OK and r.get("total_seconds"):
+                times.setdefault(r["method"], []).append(float(r["total_seconds"]))
+        return cls(times)
+
+    def add(self, model: str, seconds: float | None) -> None:
+        if seconds:
+            self.seconds.setdefault(model, []).append(float(seconds))
+
+    def estimate(self, model: str) -> float | None:
+        own = self.seconds.get(model)
+        if own:
+            return sum(own) / len(own)
+        return None
+
+    def remaining(self, jobs: list[JobSpec], elapsed: float) -> float | None:
+        """Seconds left: the job in flight (``jobs[0]``, running ``elapsed`` s) and the rest.
+        None while a model without history is still to come (no honest number yet)."""
+        total = 0.0
+        for k, job in enumerate(jobs):
+            est = self.estimate(job.model)
+            if est is None:
+                return None
+            total += max(est - elapsed, 0.0) if k == 0 else est
+        return total
+
+
+def fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA ?"
+    m, s = divmod(int(round(seconds)), 60)
+    return f"ETA {m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"ETA {m}:{s:02d}"
+
+
 def _worker(jobs: list[JobSpec], url: str, settings: RunSettings, retry_failed: bool,
-            device: str | None) -> None:
+            device: str | None, threads: int | None = None) -> None:
+    from .signals import sigterm_as_interrupt
+    from .threads import configure_threads
+    sigterm_as_interrupt()
+    configure_threads(threads=threads)
     if device:
         settings.device = device
     run_jobs(jobs, Store(url), settings, retry_failed=retry_failed, progress=False)
@@ -137,12 +231,15 @@ def _worker(jobs: list[JobSpec], url: str, settings: RunSettings, retry_failed: 
 def run_parallel(jobs: list[JobSpec], store: Store, settings: RunSettings, *, workers: int,
                  gpus: list[str] | None = None, retry_failed: bool = True) -> SweepReport:
     """N worker processes share the store and claim jobs from it (one GPU each if given)."""
+    from .threads import choose_threads
     ctx = mp.get_context("spawn")
     procs = []
+    threads = choose_threads(workers)  # the cores divided among the workers
     for i in range(workers):
         device = gpus[i % len(gpus)] if gpus else None
         order = jobs[i:] + jobs[:i]  # start at different jobs to reduce claim contention
-        p = ctx.Process(target=_worker, args=(order, store.url, settings, retry_failed, device))
+        p = ctx.Process(target=_worker, args=(order, store.url, settings, retry_failed, device,
+                                              threads))
         p.start()
         procs.append(p)
     keys = {j.key for j in jobs}
@@ -153,7 +250,8 @@ def run_parallel(jobs: list[JobSpec], store: Store, settings: RunSettings, *, wo
             time.sleep(1.0)
         bar.update(tid, completed=len(keys & store.ok_keys()))
     rows = [r for r in store.rows() if r["job_key"] in keys]
-    rep = SweepReport(done=sum(r["status"] == STATUS_OK for r in rows))
+    rep = SweepReport(done=sum(r["status"] == STATUS_OK for r in rows),
+                      job_keys=[j.key for j in jobs])
     failed = [r for r in rows if r["status"] != STATUS_OK]
     rep.failed = len(failed)
     rep.failures = [(f"{r['task']} x {r['method']} (seed {r['seed']})",
@@ -188,4 +286,5 @@ def run_submitit(jobs: list[JobSpec], store: Store, settings: RunSettings,
     keys = {j.key for j in jobs}
     rows = [r for r in store.rows() if r["job_key"] in keys]
     return SweepReport(done=sum(r["status"] == STATUS_OK for r in rows),
-                       failed=sum(r["status"] != STATUS_OK for r in rows))
+                       failed=sum(r["status"] != STATUS_OK for r in rows),
+                       job_keys=[j.key for j in jobs])

@@ -36,6 +36,15 @@ class Task(ABC):
     def load(self) -> TaskData:
         """Load (downloading into the cache if needed) and split the data."""
 
+    def identity(self) -> str | None:
+        """Content identity of user-supplied data (e.g. ``"my.csv:3f2a9c1b4d5e"`` from
+        :func:`sfmbench.download.content_identity`), or None for canonical datasets.
+
+        Tasks that read a user's file override this: the identity becomes part of the job key
+        (a changed file is a new job, never "already stored") and of the task's name in stored
+        rows and the leaderboard (``ltsf/csv@my.csv:3f2a9c1b4d5e``)."""
+        return None
+
     def data_size(self) -> int | None:
         """Number of training samples or rows, for compute reports; None if unknown."""
         return None

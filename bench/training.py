@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 from .data import ArrayInputs, ArraySplit
 from .errors import ConfigError, SfmbenchError
 from .metrics import score
+from .monitor import report_stage
 from .seeding import seed_everything
 from .specs import ProblemType, TaskSpec
 
@@ -166,6 +167,8 @@ class _Batches:
     def __init__(self, data: TrainSource, batch_size: int, problem: ProblemType, *,
                  shuffle: bool, fraction: float = 1.0) -> None:
         self.batch_size, self.shuffle, self.problem = batch_size, shuffle, problem
+        # a task's training augmentation (flips, rotations...): training batches only
+        self.augment = getattr(data, "augment", None) if shuffle else None
         if isinstance(data, ArraySplit):
             self.x = torch.as_tensor(np.ascontiguousarray(data.x, dtype=np.float32))
             self.y = _target_tensor(data.y, problem)
@@ -192,7 +195,8 @@ class _Batches:
         order = torch.randperm(n) if self.shuffle else torch.arange(n)
         for i in range(self.n_batches):
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
-            yield self.x[idx], self.y[idx]
+            xb, yb = self.x[idx], self.y[idx]
+            yield self.augment(xb, yb) if self.augment is not None else (xb, yb)
 
 
 def _targets_of(data: TrainSource) -> np.ndarray:
@@ -281,6 +285,7 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
         bar = progress.add_task(config.description, total=config.epochs * len(batches),
                                 info="") if progress else None
         for epoch in range(1, config.epochs + 1):
+            report_stage(f"{config.description} epoch", epoch, config.epochs)
             model.train()
             total, count = 0.0, 0
             for step, (xb, yb) in enumerate(batches):

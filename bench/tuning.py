@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import optuna
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
@@ -35,8 +36,9 @@ def optuna_storage(url: str | None) -> RDBStorage | None:
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["engine_kwargs"] = {"connect_args": {"timeout": 60}}
-        _STORAGES[url] = RDBStorage(url, heartbeat_interval=30, grace_period=120,
-                                    **_retry_callback(), **kwargs)
+        from .store import create_schema  # concurrent first use: one creator at a time
+        _STORAGES[url] = create_schema(lambda: RDBStorage(
+            url, heartbeat_interval=30, grace_period=120, **_retry_callback(), **kwargs), url)
     return _STORAGES[url]
 
 
@@ -48,8 +50,8 @@ def _retry_callback() -> dict[str, Any]:
     return {"failed_trial_callback": st.RetryFailedTrialCallback(max_retry=2)}
 
 
-def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None
-                 ) -> optuna.samplers.BaseSampler:
+def _sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None
+             ) -> optuna.samplers.BaseSampler:
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "tpe":
@@ -59,6 +61,59 @@ def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None
             raise ConfigError("the grid sampler needs a search space")
         return optuna.samplers.GridSampler(search_space, seed=seed)
     raise ConfigError(f"unknown sampler {name!r}", "use one of: random, tpe, grid")
+
+
+def trial_seed(seed: int, number: int) -> int:
+    """The sampler seed of trial ``number`` of a study seeded with ``seed``."""
+    return int(np.random.SeedSequence([int(seed), int(number)]).generate_state(1)[0])
+
+
+class TrialSeededSampler(optuna.samplers.BaseSampler):
+    """A sampler whose randomness is a function of (study seed, trial number) only.
+
+    Trial ``n`` draws from a sampler seeded with ``trial_seed(seed, n)``, so a study that is
+    interrupted and resumed (a new process, a new sampler object) continues the very sequence
+    an uninterrupted run would have drawn, instead of repeating its first draws or reseeding.
+    Model-based samplers (TPE) still see every finished trial of the stored study.
+    """
+
+    def __init__(self, name: str, seed: int, search_space: dict[str, list[Any]] | None = None
+                 ) -> None:
+        self.name, self.seed, self.search_space = name, seed, search_space
+        self._inner = _sampler(name, seed, search_space)
+
+    def _for(self, trial: optuna.trial.FrozenTrial) -> optuna.samplers.BaseSampler:
+        return _sampler(self.name, trial_seed(self.seed, trial.number), self.search_space)
+
+    def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        self._inner = self._for(trial)
+        self._inner.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study: optuna.Study,
+                                    trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+        return self._inner.infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study: optuna.Study, trial: optuna.trial.FrozenTrial,
+                        search_space: dict[str, Any]) -> dict[str, Any]:
+        return self._inner.sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study: optuna.Study, trial: optuna.trial.FrozenTrial,
+                           param_name: str, param_distribution: Any) -> Any:
+        return self._inner.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial,
+                    state: TrialState, values: Any) -> None:
+        self._inner.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:  # the sequence is fixed by (seed, trial number)
+        return None
+
+
+def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None
+                 ) -> optuna.samplers.BaseSampler:
+    """A ``random``, ``tpe`` or ``grid`` sampler whose draws depend on (seed, trial number)."""
+    _sampler(name, seed, search_space)   # validate the name and arguments now
+    return TrialSeededSampler(name, seed, search_space)
 
 
 def make_pruner(name: str | None, *, min_resource: int = 1, reduction_factor: int = 2,
@@ -85,30 +140,50 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
              direction: str, stage: str = "hpo", sampler: str = "random",
              search_space: dict[str, list[Any]] | None = None, pruner: str | None = None,
              pruner_kwargs: dict[str, Any] | None = None, timeout: float | None = None,
-             catch: tuple[type[Exception], ...] = ()) -> optuna.Study:
-    """Run (or resume) the job's study for ``stage`` until it has ``n_trials`` finished trials."""
+             catch: tuple[type[Exception], ...] = (),
+             first_trials: list[dict[str, Any]] | None = None) -> optuna.Study:
+    """Run (or resume) the job's study for ``stage`` until it has ``n_trials`` finished trials.
+
+    ``first_trials`` (e.g. a model's published recipe) are enqueued when the study is new, so
+    they are trials 0, 1, ... and count toward ``n_trials``. ``timeout`` (seconds) is only a
+    runaway guard: when it is given and the study stops short of ``n_trials``, the context's
+    guard (if any) is marked as tripped, so the row says ``truncated``. A resumed study
+    continues its sampler's sequence (see :class:`TrialSeededSampler`).
+    """
     storage = optuna_storage(ctx.storage_url)
-    name = ctx.study_name(stage)
-    # a resumed study continues the sampler's sequence instead of repeating it
-    existing = 0
-    if storage is not None:
-        try:
-            existing = len(finished_trials(optuna.load_study(study_name=name, storage=storage)))
-        except KeyError:
-            existing = 0
     study = optuna.create_study(
-        study_name=name, storage=storage, load_if_exists=True,
+        study_name=ctx.study_name(stage), storage=storage, load_if_exists=True,
         direction="maximize" if direction in ("max", "maximize") else "minimize",
-        sampler=make_sampler(sampler, ctx.seed + 7919 * existing, search_space),
+        sampler=make_sampler(sampler, ctx.seed, search_space),
         pruner=make_pruner(pruner, **(pruner_kwargs or {})))
+    if first_trials and not study.trials:
+        for params in first_trials:
+            study.enqueue_trial(dict(params), skip_if_exists=True)
     remaining = n_trials - len(finished_trials(study))
     if sampler == "grid" and search_space:
         import math
         remaining = min(remaining, math.prod(len(v) for v in search_space.values()))
     if remaining > 0:
-        study.optimize(objective, n_trials=remaining, timeout=timeout, catch=catch,
+        from .monitor import report_stage
+        started = [len(finished_trials(study))]
+
+        def watched(trial: optuna.Trial) -> float:  # the progress display shows trial k of n
+            started[0] += 1
+            report_stage(f"{stage} trial", min(started[0], n_trials), n_trials)
+            return objective(trial)
+
+        study.optimize(watched, n_trials=remaining, timeout=timeout, catch=catch,
                        gc_after_trial=False)
+        if timeout is not None and len(finished_trials(study)) < n_trials:
+            stopped_by_guard(ctx)
     return study
+
+
+def stopped_by_guard(ctx: RunContext) -> None:
+    """Record on the context's guard that a wall-clock limit cut work short."""
+    guard = getattr(ctx, "guard", None)
+    if guard is not None:
+        guard.trip()
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial:

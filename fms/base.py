@@ -192,8 +192,9 @@ class FoundationModel(Method):
 
     @property
     def remote_code_allowed(self) -> bool:
-        return bool(self.params.get("trust_remote_code")) or bool(
-            getattr(self.ctx, "allow_remote_code", False))
+        from sfmbench.parsing import explicit_true  # "no"/"off"/"false" never mean yes
+        return explicit_true(self.params.get("trust_remote_code"), "model.trust_remote_code") \
+            or getattr(self.ctx, "allow_remote_code", False) is True
 
     def require_remote_code(self, model_id: str | None = None) -> None:
         """Raise unless the user opted into running the model's own code."""
@@ -232,7 +233,7 @@ class FoundationModel(Method):
 
     # -- recipes -------------------------------------------------------------------------------
     def apply_recipe(self, module: "torch.nn.Module", head: "torch.nn.Module | None" = None,
-                     recipe: str | None = None) -> "torch.nn.Module":
+                     recipe: str | None = None, rank: int | None = None) -> "torch.nn.Module":
         """Set which weights train for the recipe and return the module to train.
 
         ``zero-shot``/``frozen``: the backbone is frozen (a ``head``, if any, stays trainable);
@@ -243,6 +244,8 @@ class FoundationModel(Method):
         if recipe == "lora":
             from peft import LoraConfig, get_peft_model
             cfg = {k: v for k, v in dict(self.params.get("lora") or {}).items() if v is not None}
+            if rank is not None:      # a searched LoRA rank
+                cfg["r"] = int(rank)
             try:
                 module = get_peft_model(module, LoraConfig(**cfg))
             except ValueError as exc:
@@ -258,9 +261,10 @@ class FoundationModel(Method):
         return module
 
     # -- tuning --------------------------------------------------------------------------------
-    def tune(self, fit_trial: Callable[[dict[str, Any]], tuple[float, A]],
+    def tune(self, fit_trial: Callable[..., tuple[float, A]],
              stage: str = "finetune", search_space: Mapping[str, list[Any]] | None = None,
-             n_trials: int | None = None) -> TuneResult[A]:
+             n_trials: int | None = None, *, first_trial: Mapping[str, Any] | None = None,
+             prune: bool = False) -> TuneResult[A]:
         """Search ``search_space`` (default: the ``search_space`` param) on validation data.
 
         ``fit_trial(hp)`` fits with hyperparameters ``hp`` on train and returns (validation
@@ -268,7 +272,13 @@ class FoundationModel(Method):
         :func:`sfmbench.tuning.optimize`, so the study is resumable; the best object is kept
         in memory (``artifact`` is None when the best trial ran in an earlier process: refit
         with ``params`` then).
+
+        ``first_trial`` (e.g. the model's published recipe) is enqueued as trial 0. With
+        ``prune``, ``fit_trial(hp, report)`` also gets a ``report(epoch, value)`` callback and
+        trials are pruned by successive halving (``min_epochs``/``reduction_factor`` params), the
+        schedule the tuned baselines use. The job's runaway guard, if any, bounds the search.
         """
+        from sfmbench.training import optuna_report
         from sfmbench.tuning import best_trial, optimize
 
         space = {k: list(v) if isinstance(v, (list, tuple)) else [v]
@@ -281,7 +291,8 @@ class FoundationModel(Method):
 
         def objective(trial: "optuna.Trial") -> float:
             hp = {k: trial.suggest_categorical(k, v) for k, v in space.items()}
-            value, artifact = fit_trial(hp)
+            value, artifact = (fit_trial(hp, optuna_report(trial, self.spec.direction))
+                               if prune else fit_trial(hp))
             value = float(value)
             history.append({"trial": trial.number, **hp, "value": value})
             if best["value"] is None or (value > best["value"] if higher else value < best["value"]):
@@ -290,9 +301,19 @@ class FoundationModel(Method):
 
         start = time.perf_counter()
         sampler = str(self.params.get("sampler") or "random")
+        first = ([{k: v for k, v in dict(first_trial).items() if k in space}]
+                 if first_trial else None)
+        guard = getattr(self.ctx, "guard", None)
         study = optimize(self.ctx, objective, n_trials=n, direction=self.spec.direction,
                          stage=stage, sampler=sampler,
-                         search_space=space if sampler == "grid" else None)
+                         search_space=space if sampler == "grid" else None,
+                         pruner="sha" if prune else None,
+                         pruner_kwargs={"min_resource": int(self.params.get("min_epochs") or 1),
+                                        "reduction_factor":
+                                            int(self.params.get("reduction_factor") or 2)}
+                         if prune else None,
+                         timeout=guard.remaining() if guard is not None else None,
+                         first_trials=first)
         top = best_trial(study)
         artifact = best["artifact"] if best["number"] == top.number else None
         return TuneResult(params=dict(top.params), value=float(top.value), artifact=artifact,

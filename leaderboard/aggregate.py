@@ -1,13 +1,27 @@
-"""One leaderboard row per (task, method): seed statistics, rank, gap to the tuned baseline."""
+"""One leaderboard row per (task, method): statistics over test examples and seeds, rank, and
+the paired comparison with the task's reference baseline.
+
+Intervals and comparisons come from one bootstrap per task that resamples the test examples
+(the per-example records the harness saved beside the predictions; for forecasting a
+moving-block bootstrap over windows with blocks of one horizon) and, inside each replicate, the
+seeds. Every method of the task sees the same resamples of the examples, so differences are
+paired. Tasks without per-example records for every row fall back to a bootstrap over seeds.
+"""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sfmbench.errors import DataError
+from sfmbench.losses import SUFFIX, load_examples, n_examples, resample_metric
+
 from .inputs import prepare_rows
-from .stats import check_bootstrap_args, mean_ci, rng_for
+from .stats import (TIE_RTOL, better_indicator, bootstrap_means, check_bootstrap_args, combine_seeds,
+                    percentile_interval, resample_counts, rng_for)
 
 #: The leaderboard schema, in column order: name -> meaning. Stable; diff and cite against it.
 LEADERBOARD_COLUMNS: dict[str, str] = {
@@ -16,18 +30,34 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "metric": "The task's primary test metric, computed by the harness from saved predictions.",
     "direction": "`max` if higher metric values are better, `min` if lower are better.",
     "method": "Model name as given to `sfmbench run` (YAML or registry name).",
-    "kind": "`baseline` (supervised, trained on the task only) or `fm` (foundation model).",
+    "kind": "`baseline` (supervised, trained on the task only), `fm` (foundation model), or "
+            "`published` (a figure reported in a paper, shown with `--published`; never part "
+            "of any statistic).",
     "tuned": "True for tuned baselines (e.g. autoar, dasha), False for simple references.",
-    "mean": "Mean of the primary metric over successful seeds.",
+    "budget": "The budget of the rows behind the row (rows of different budgets or task "
+              "parameters are never compared: the leaderboard refuses to mix them).",
+    "mean": "Mean of the primary metric over successful seeds (for `published` rows: the "
+            "figure the paper reports, on this suite's scale).",
     "std": "Sample standard deviation (ddof=1) over seeds; empty (NaN) when n < 2.",
-    "n": "Number of successful seeds behind `mean`.",
-    "ci_low": "Lower end of the percentile-bootstrap CI (default 95%) of the mean over "
-              "seeds, seeded and deterministic; equals `mean` when n = 1 (no spread).",
-    "ci_high": "Upper end of the same CI; equals `mean` when n = 1.",
+    "n": "Number of successful seeds behind `mean` (0 for `published` rows).",
+    "ci_low": "Lower end of the percentile CI (default 95%) of `mean` from the bootstrap of "
+              "`ci_basis`: test examples resampled (paired across the task's methods), then "
+              "seeds resampled within each replicate; seeded and deterministic.",
+    "ci_high": "Upper end of the same CI.",
+    "ci_basis": "`examples+seeds` when every row of the task saved per-example records (the "
+                "default), `seeds` when some did not (then one seed gives a zero-width CI); "
+                "forecasting tasks resample windows in moving blocks of one horizon.",
     "rank": "Rank of `mean` on the task, 1 = best (direction-aware); ties share the lowest "
             "rank; empty when the method has no successful seed.",
     "delta_vs_best_baseline": "`mean` minus the reference baseline's mean, signed so that a "
                               "positive value is better than the baseline; empty without one.",
+    "delta_ci_low": "Lower end of the percentile CI of that signed delta from the paired "
+                    "bootstrap of `ci_basis` (both methods on the same resampled examples).",
+    "delta_ci_high": "Upper end of the same CI of the delta.",
+    "p_beats_reference": "Fraction of the paired bootstrap replicates in which the method is "
+                         "better than the reference baseline (ties count one half).",
+    "verdict": "`win` if the delta CI lies above 0, `loss` if below 0, else `tie`; "
+               "`reference` for the reference baseline itself; empty without a reference.",
     "val_mean": "Mean over seeds of the best validation score of the primary metric the "
                 "method reported (its own model selection); empty if not reported.",
     "reference_baseline": "The reference of `delta_vs_best_baseline`: the tuned baseline with "
@@ -37,6 +67,12 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "reference_selected_by": "`validation` or `test`: which score picked `reference_baseline`.",
     "reference_is_tuned": "True if `reference_baseline` is a tuned baseline, False if it is "
                           "the untuned fallback; empty without any baseline.",
+    "naive_reference": "The task's naive reference (the 0 of `normalized_score`): the untuned "
+                       "baseline with the best validation score (best test mean if one "
+                       "reports none); empty when the task has no untuned baseline.",
+    "normalized_score": "(score - naive) / (reference - naive) on direction-aware means: 0 = "
+                        "the naive reference, 1 = the reference (tuned) baseline, above 1 = "
+                        "better than it; empty without both anchors or when they are equal.",
     "cpu_hours": "Sum of total job wall time (s) / 3600 over successful jobs that ran on CPU.",
     "gpu_hours": "Sum of total job wall time (s) / 3600 over successful jobs that ran on an "
                  "accelerator (device other than `cpu`).",
@@ -45,36 +81,59 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "pretraining_data": "Pretraining data size/description as reported (`;`-joined if several).",
     "n_failed": "Failed jobs (or jobs without a finite metric) that have no successful rerun.",
     "config_hashes": "Sorted, `;`-joined config hashes of the successful jobs behind the row.",
+    "source": "For `published` rows: the paper and table the figure comes from and how its "
+              "protocol differs from this suite's; empty for measured rows.",
 }
 
 
 #: Row columns a (task, method) record is computed from.
-_RECORD_INPUTS = ("usable", "primary_value", "best_val_metric", "total_seconds", "device", "seed", "config_hash",
-                  "kind", "tuned", "params_total", "params_trainable", "pretraining_data")
+_RECORD_INPUTS = ("usable", "primary_value", "best_val_metric", "total_seconds", "device", "seed",
+                  "config_hash", "kind", "tuned", "params_total", "params_trainable",
+                  "pretraining_data", "budget")
+
+
+@dataclass
+class Replicates:
+    """Bootstrap replicates of every (task, method) mean, as direction-aware scores (higher is
+    better), paired across the methods of a task when ``basis`` is ``examples+seeds``."""
+
+    scores: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    basis: dict[str, str] = field(default_factory=dict)
 
 
 def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int = 2000,
-              seed: int = 0) -> pd.DataFrame:
+              seed: int = 0, examples_dir: str | Path | None = None,
+              published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The leaderboard frame (columns ``LEADERBOARD_COLUMNS``) from stored result rows.
 
     Only successful rows (status ``ok``, finite primary value) enter the statistics; a
     (task, method) pair whose jobs all failed still gets a row, with ``n`` = 0 and empty
-    statistics, so failures stay visible. Rows are ordered by (domain, task, rank, method).
+    statistics, so failures stay visible. Per-example records are read from
+    ``<examples_dir>/<job_key>.examples.npz``, or beside each row's ``predictions_path``.
+    ``published`` rows (see :mod:`sfmbench.leaderboard.published`) are appended with kind
+    ``published`` after every statistic is computed. Rows are ordered by (domain, task, rank,
+    method). The bootstrap replicates are kept in ``board.attrs["replicates"]``.
     """
     check_bootstrap_args(confidence, n_resamples, seed)
     frame = prepare_rows(rows)
     task_info = _task_info(frame)
     columns = {c: frame[c].to_numpy() for c in _RECORD_INPUTS}
+    replicates = _replicates(frame, task_info, n_resamples, seed, examples_dir)
     groups = sorted(frame.groupby(["task", "method"]).indices.items())
     records = [_pair_record(task, method, {c: a[idx] for c, a in columns.items()},
-                            task_info.loc[task], confidence, n_resamples, seed)
+                            task_info.loc[task], replicates, confidence)
                for (task, method), idx in groups]
     board = pd.DataFrame.from_records(records)
     board = _add_ranks(board)
-    board = _add_reference(board)
+    board = _add_reference(board, replicates, confidence)
+    board = _add_normalized(board)
+    if published is not None and len(published):
+        board = pd.concat([board, _published_rows(published, task_info)], ignore_index=True)
     board = board.sort_values(["domain", "task", "rank", "method"], na_position="last",
                               kind="mergesort").reset_index(drop=True)
-    return _typed(board[list(LEADERBOARD_COLUMNS)])
+    board = _typed(board[list(LEADERBOARD_COLUMNS)])
+    board.attrs["replicates"] = replicates
+    return board
 
 
 def _task_info(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,26 +151,95 @@ def _first_nonempty(values: pd.Series) -> str:
     return nonempty[0] if nonempty else ""
 
 
+# --- bootstrap ------------------------------------------------------------------------------------
+def _records_of(row: pd.Series, examples_dir: str | Path | None) -> dict[str, np.ndarray] | None:
+    """The per-example records of one stored row, or None when none were saved."""
+    key = str(row.get("job_key") or row.get("config_hash") or "")
+    places = []
+    if examples_dir is not None and key:
+        places.append(Path(examples_dir) / f"{key}{SUFFIX}")
+    pred = row.get("predictions_path")
+    if isinstance(pred, str) and pred:
+        places.append(Path(pred).with_name(f"{Path(pred).stem}{SUFFIX}"))
+    for path in places:
+        if path.is_file():
+            try:
+                return load_examples(path)
+            except (OSError, ValueError) as exc:
+                raise DataError(f"cannot read the per-example records {path}: {exc}",
+                                hint="delete the file (statistics then fall back to seeds) "
+                                     "or rerun the job") from exc
+    return None
+
+
+def _replicates(frame: pd.DataFrame, info: pd.DataFrame, n_resamples: int, seed: int,
+                examples_dir: str | Path | None) -> Replicates:
+    out = Replicates()
+    usable = frame[frame["usable"]]
+    for task, rows in usable.groupby("task", sort=True):
+        metric = info.loc[task, "metric"]
+        sign = 1.0 if info.loc[task, "higher_is_better"] else -1.0
+        records = [_records_of(r, examples_dir) for _, r in rows.iterrows()]
+        per_row = _example_replicates(task, metric, records, n_resamples, seed)
+        out.basis[task] = "seeds" if per_row is None else "examples+seeds"
+        for method, idx in rows.groupby("method", sort=True).indices.items():
+            rng = rng_for(seed, task, method)
+            if per_row is None:
+                values = rows["primary_value"].to_numpy(dtype=float)[idx]
+                stat = (np.full(n_resamples, values[0]) if values.size == 1
+                        else bootstrap_means(values, n_resamples, rng))
+            else:
+                stat = combine_seeds(per_row[idx], rng)
+            out.scores[(task, method)] = sign * stat
+    return out
+
+
+def _example_replicates(task: str, metric: str, records: list, n_resamples: int,
+                        seed: int) -> np.ndarray | None:
+    """(rows, B) metric replicates over shared resamples of the test examples, or None when a
+    row lacks records, the rows disagree on the examples, or the metric cannot be resampled."""
+    if not records or any(r is None for r in records):
+        return None
+    sizes = {n_examples(r) for r in records}
+    if len(sizes) != 1:
+        return None
+    n = sizes.pop()
+    block = max(1, int(records[0].get("horizon", 0) or 1))
+    counts = resample_counts(n, block, n_resamples, rng_for(seed, "examples", task))
+    try:
+        return np.stack([resample_metric(metric, r, counts) for r in records])
+    except DataError:
+        return None
+
+
 def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.Series,
-                 confidence: float, n_resamples: int, seed: int) -> dict:
+                 replicates: Replicates, confidence: float) -> dict:
     """One leaderboard record from the columns (as arrays) of one (task, method) group."""
     ok = group["usable"]
     values = group["primary_value"][ok].astype(float)
     n = int(values.size)
     mean = float(values.mean()) if n else math.nan
     std = float(values.std(ddof=1)) if n > 1 else math.nan
-    ci_low, ci_high = (mean_ci(values, confidence, n_resamples, rng_for(seed, task, method))
-                       if n else (math.nan, math.nan))
+    sign = 1.0 if info["direction"] == "max" else -1.0
+    if n:
+        low, high = percentile_interval(sign * replicates.scores[(task, method)], confidence)
+        ci_low, ci_high = min(low, high), max(low, high)
+    else:
+        ci_low = ci_high = math.nan
     seconds = np.nan_to_num(group["total_seconds"][ok].astype(float))
     on_cpu = np.isin(np.char.lower(group["device"][ok].astype(str)), ["cpu", ""])
     ok_jobs = set(zip(group["seed"][ok], group["config_hash"][ok]))
     n_failed = sum((s, h) not in ok_jobs
                    for s, h in zip(group["seed"][~ok], group["config_hash"][~ok]))
+    budgets = sorted({str(b) for b in group["budget"][ok] if b}) or \
+        sorted({str(b) for b in group["budget"] if b})
     return {
         "domain": info["domain"], "task": task, "metric": info["metric"],
         "direction": info["direction"], "method": method,
         "kind": _first_nonempty(group["kind"]), "tuned": bool(group["tuned"].any()),
+        "budget": ";".join(budgets),
         "mean": mean, "std": std, "n": n, "ci_low": ci_low, "ci_high": ci_high,
+        "ci_basis": replicates.basis.get(task, "") if n else "",
         "val_mean": _nanmean(group["best_val_metric"][ok]),
         "cpu_hours": float(seconds[on_cpu].sum()) / 3600.0,
         "gpu_hours": float(seconds[~on_cpu].sum()) / 3600.0,
@@ -121,6 +249,7 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
                                              if v is not None and not pd.isna(v) and str(v)})),
         "n_failed": int(n_failed),
         "config_hashes": ";".join(sorted({h for h in group["config_hash"][ok] if h})),
+        "source": "",
     }
 
 
@@ -145,29 +274,96 @@ def _add_ranks(board: pd.DataFrame) -> pd.DataFrame:
     return board
 
 
-def _add_reference(board: pd.DataFrame) -> pd.DataFrame:
-    """Fill reference_baseline, reference_is_tuned and delta_vs_best_baseline per task."""
+def _select(pool: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The row of ``pool`` with the best validation score (the best test mean when some
+    candidate reports no validation score), and which score decided."""
+    by = "val_score" if pool["val_score"].notna().all() else "score"
+    best = pool.sort_values([by, "method"], ascending=[False, True]).iloc[0]
+    return best, ("validation" if by == "val_score" else "test")
+
+
+def _add_reference(board: pd.DataFrame, replicates: Replicates,
+                   confidence: float) -> pd.DataFrame:
+    """Reference baseline per task, and every method's paired delta to it with CI and verdict."""
     board = board.copy()
     score = _signed(board)
-    board["reference_baseline"] = ""
+    for column, empty in (("reference_baseline", ""), ("reference_selected_by", ""),
+                          ("verdict", ""), ("naive_reference", "")):
+        board[column] = empty
     board["reference_is_tuned"] = pd.NA
-    board["reference_selected_by"] = ""
-    board["delta_vs_best_baseline"] = math.nan
+    for column in ("delta_vs_best_baseline", "delta_ci_low", "delta_ci_high",
+                   "p_beats_reference"):
+        board[column] = math.nan
     candidates = board[(board["kind"] == "baseline") & (board["n"] > 0)].assign(
         score=score, val_score=_signed(board, "val_mean"))
     for task, group in candidates.groupby("task"):
         tuned = group[group["tuned"]]
-        pool = tuned if len(tuned) else group
         # pick the reference the way a method picks a checkpoint: on validation, so that the
         # maximum over several noisy test means does not flatter the baselines
-        by = "val_score" if pool["val_score"].notna().all() else "score"
-        best = pool.sort_values([by, "method"], ascending=[False, True]).iloc[0]
+        best, selected_by = _select(tuned if len(tuned) else group)
         here = board["task"] == task
         board.loc[here, "reference_baseline"] = best["method"]
         board.loc[here, "reference_is_tuned"] = bool(len(tuned))
-        board.loc[here, "reference_selected_by"] = "validation" if by == "val_score" else "test"
+        board.loc[here, "reference_selected_by"] = selected_by
         board.loc[here, "delta_vs_best_baseline"] = score[here] - best["score"]
+        untuned = group[~group["tuned"]]
+        if len(untuned):
+            board.loc[here, "naive_reference"] = _select(untuned)[0]["method"]
+        ref = replicates.scores[(task, best["method"])]
+        for i in board.index[here & (board["n"] > 0)]:
+            method = board.at[i, "method"]
+            if method == best["method"]:
+                board.at[i, "verdict"] = "reference"
+                board.loc[i, ["delta_ci_low", "delta_ci_high", "p_beats_reference"]] = \
+                    [0.0, 0.0, 0.5]
+                continue
+            mine = replicates.scores[(task, method)]
+            low, high = percentile_interval(mine - ref, confidence)
+            board.at[i, "delta_ci_low"], board.at[i, "delta_ci_high"] = low, high
+            board.at[i, "p_beats_reference"] = float(better_indicator(mine, ref, True).mean())
+            # float noise (e.g. 0.1 averaged over resampled copies) is no win or loss
+            tol = TIE_RTOL * max(1.0, abs(float(best["score"])))
+            board.at[i, "verdict"] = "win" if low > tol else "loss" if high < -tol else "tie"
     return board
+
+
+def _add_normalized(board: pd.DataFrame) -> pd.DataFrame:
+    """normalized_score = (score - naive) / (reference - naive), direction-aware."""
+    board = board.copy()
+    score = _signed(board)
+    by_method = {(t, m): s for t, m, s in zip(board["task"], board["method"], score)}
+    ref = np.array([by_method.get((t, r), math.nan) if r else math.nan
+                    for t, r in zip(board["task"], board["reference_baseline"])])
+    naive = np.array([by_method.get((t, r), math.nan) if r else math.nan
+                      for t, r in zip(board["task"], board["naive_reference"])])
+    spread = ref - naive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        board["normalized_score"] = np.where(np.abs(spread) > 0,
+                                             (score.to_numpy() - naive) / spread, math.nan)
+    return board
+
+
+def _published_rows(published: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
+    """Published figures as leaderboard rows of kind ``published`` (no statistics)."""
+    rows = []
+    for rec in published.to_dict("records"):
+        task = rec["task"]
+        if task not in info.index:         # only beside tasks that have measured rows
+            continue
+        metric = str(rec["metric"])
+        direction = info.loc[task, "direction"] if metric == info.loc[task, "metric"] else (
+            "min" if metric in ("mse", "mae", "rmse") else "max")
+        rows.append({
+            "domain": info.loc[task, "domain"],
+            "task": task, "metric": rec["metric"], "direction": direction,
+            "method": str(rec["model"]), "kind": "published", "tuned": False, "budget": "",
+            "mean": float(rec["value"]), "n": 0, "n_failed": 0, "config_hashes": "",
+            "ci_basis": "", "reference_baseline": "", "reference_selected_by": "",
+            "verdict": "", "naive_reference": "", "pretraining_data": "",
+            "cpu_hours": math.nan, "gpu_hours": math.nan,
+            "source": f"{rec['paper']}, {rec['table']}; protocol: {rec['protocol']}",
+        })
+    return pd.DataFrame.from_records(rows, columns=list(LEADERBOARD_COLUMNS))
 
 
 def _typed(board: pd.DataFrame) -> pd.DataFrame:

@@ -71,11 +71,13 @@ def fmt_kind(kind: Any, tuned: Any) -> str:
 
 def page_note(confidence: float) -> str:
     """The legend printed above the tables of the Markdown and HTML pages."""
-    return (f"Δ vs baseline is signed so that positive means better than the task's best tuned "
-            f"baseline. CI: {confidence:.0%} percentile bootstrap over seeds (over tasks and "
-            "seeds for P(FM beats baseline)). W/T/L: a task is a win when the bootstrap "
-            "probability that the FM beats the baseline exceeds 0.95, a loss below 0.05, "
-            "else a tie.")
+    return (f"Δ vs baseline is signed so that positive means better than the task's reference "
+            f"(tuned) baseline. CI: {confidence:.0%} percentile bootstrap over test examples "
+            "(moving blocks of one horizon for forecast windows), paired across methods, with "
+            "seeds resampled in each replicate. Verdict and W/T/L: a win when the CI of Δ lies "
+            "above 0, a loss when below 0, else a tie. Normalized score: 0 = the task's naive "
+            "reference, 1 = its reference baseline; mean and IQM over tasks with a stratified "
+            "bootstrap CI.")
 
 
 def leaderboard_cells(row: pd.Series) -> dict[str, str]:
@@ -87,7 +89,11 @@ def leaderboard_cells(row: pd.Series) -> dict[str, str]:
         "mean ± std": fmt_mean_std(row["mean"], row["std"]),
         "CI": fmt_interval(row["ci_low"], row["ci_high"]),
         "n": fmt_value(row["n"]),
-        "Δ vs baseline": fmt_signed(row["delta_vs_best_baseline"]),
+        "Δ vs baseline [CI] verdict": " ".join(x for x in (
+            fmt_signed(row["delta_vs_best_baseline"]),
+            fmt_interval(row["delta_ci_low"], row["delta_ci_high"])
+            if row["verdict"] not in ("", "reference") else "",
+            str(row["verdict"] or "")) if x),
         "compute (h)": fmt_hours(row["cpu_hours"], row["gpu_hours"]),
         "params": fmt_count(row["params_total"]),
         "failed": fmt_value(row["n_failed"]),
@@ -101,8 +107,12 @@ def summary_cells(row: pd.Series) -> dict[str, str]:
         "method": str(row["method"]),
         "tasks": fmt_value(row["n_tasks"]),
         "W/T/L": f"{row['wins']}/{row['ties']}/{row['losses']}",
-        "norm. score (FM)": fmt_value(row["mean_normalized_score"], 3),
-        "norm. score (baseline)": fmt_value(row["baseline_mean_normalized_score"], 3),
+        "norm. score, mean [CI]": " ".join(x for x in (
+            fmt_value(row["mean_normalized_score"], 3),
+            fmt_interval(row["mean_normalized_ci_low"], row["mean_normalized_ci_high"], 3)) if x),
+        "norm. score, IQM [CI]": " ".join(x for x in (
+            fmt_value(row["iqm_normalized_score"], 3),
+            fmt_interval(row["iqm_normalized_ci_low"], row["iqm_normalized_ci_high"], 3)) if x),
         "P(FM beats baseline)": fmt_value(row["p_beats_baseline"], 3),
         "CI": fmt_interval(row["p_beats_ci_low"], row["p_beats_ci_high"], 3),
     }

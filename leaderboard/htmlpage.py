@@ -22,7 +22,8 @@ img.plot { max-width: 100%; display: block; }
 """
 
 _NUMERIC = {"rank", "mean ± std", "CI", "n", "Δ vs baseline", "params", "failed", "tasks",
-            "W/T/L", "norm. score (FM)", "norm. score (baseline)", "P(FM beats baseline)"}
+            "W/T/L", "norm. score, mean [CI]", "norm. score, IQM [CI]", "P(FM beats baseline)",
+            "Δ vs baseline [CI] verdict"}
 
 
 def esc(value: object) -> str:

@@ -1,6 +1,7 @@
 """Validate and normalize stored result rows (one per job) before aggregation."""
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -27,6 +28,9 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "pretraining_data": None,
     "config_hash": "",
     "budget": "",
+    "job_key": "",
+    "predictions_path": None,
+    "config": None,
 }
 
 NO_RESULTS_HINT = ("run some jobs first, e.g. `sfmbench run task=<task> model=<model>` or "
@@ -84,6 +88,7 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
     frame["primary_value"] = pd.to_numeric(frame["primary_value"], errors="coerce")
     frame["total_seconds"] = pd.to_numeric(frame["total_seconds"], errors="coerce")
     frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"])
+    frame["task_params"] = [task_params(c) for c in frame["config"]]
     # Canonical order, so results (bootstrap draws, float sums) do not depend on row order.
     frame = frame.sort_values(["task", "method", "seed", "config_hash", "status"],
                               kind="mergesort").reset_index(drop=True)
@@ -94,8 +99,44 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
             f"({len(frame)} stored row(s), none with status 'ok' and a finite primary metric)",
             hint=NO_RESULTS_HINT)
     _check_one_metric_per_task(usable)
+    check_comparable(usable)
     _check_no_duplicate_seeds(usable)
     return frame
+
+
+def task_params(config: Any) -> str:
+    """The task parameters of a stored job config (lookback, horizon, splits, files...) as
+    canonical JSON; ``{}`` when the row carries no config."""
+    if config is None or (isinstance(config, float) and math.isnan(config)):
+        return "{}"
+    if isinstance(config, str):
+        try:
+            config = json.loads(config) if config.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise DataError(f"cannot read a stored job config as JSON: {exc}",
+                            hint="load the rows with `Store.frame()`") from exc
+    params = (config.get("task") or {}).get("params") or {} if isinstance(config, dict) else {}
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def check_comparable(usable: pd.DataFrame) -> None:
+    """Every successful row of a task must share its task parameters and its budget; otherwise
+    a DataError names the rows that disagree (rows of different settings are not comparable)."""
+    offending = []
+    for task, group in usable.groupby("task", sort=True):
+        variants = group.groupby(["task_params", "budget"], sort=True)
+        if variants.ngroups < 2:
+            continue
+        for (params, budget), rows in variants:
+            names = ", ".join(f"{m} seed {s}" for m, s in zip(rows["method"], rows["seed"]))
+            offending.append(f"{task} [budget={budget or '?'} task params={params}]: {names}")
+    if offending:
+        raise DataError(
+            "the leaderboard compares rows only when their task parameters (lookback, horizon, "
+            "splits, ...) and budget agree; these rows of one task disagree:\n  "
+            + "\n  ".join(offending),
+            hint="build the leaderboard for one budget (`sfmbench leaderboard --budget NAME`), "
+                 "or filter the rows to one task setting (e.g. `--task`)")
 
 
 def _check_one_metric_per_task(usable: pd.DataFrame) -> None:

@@ -47,7 +47,9 @@ def _svg_data_uri(group: pd.DataFrame) -> str:
     y = np.arange(len(group))
     labels = [str(m) for m in group["method"]]
     height = 0.4 * len(group) + 1.3
-    with matplotlib.rc_context({"svg.hashsalt": "sfmbench", "svg.fonttype": "none"}):
+    # text.parse_math off: a name such as "$x^$" is a label, not mathtext (which would crash)
+    with matplotlib.rc_context({"svg.hashsalt": "sfmbench", "svg.fonttype": "none",
+                                "text.parse_math": False}):
         fig = Figure(figsize=(7.0, height))
         # Fixed margins instead of tight_layout (which costs most of the drawing time).
         left = min(0.5, 0.02 + 0.0125 * max(len(label) for label in labels))

@@ -63,8 +63,11 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text with a fixed float format and Unix line endings."""
-    return frame.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+    """CSV text with a fixed float format and Unix line endings; cells a spreadsheet would
+    evaluate as formulas are neutralized (:mod:`sfmbench.leaderboard.safe_csv`)."""
+    from .safe_csv import neutralize_frame
+    return neutralize_frame(frame).to_csv(index=False, float_format=CSV_FLOAT_FORMAT,
+                                          lineterminator="\n")
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -74,3 +74,40 @@ def better_indicator(a: np.ndarray, b: np.ndarray, higher_is_better: bool) -> np
 def prob_better(a_samples: np.ndarray, b_samples: np.ndarray, higher_is_better: bool) -> float:
     """P(a beats b) over paired bootstrap replicates, ties counting one half."""
     return float(better_indicator(a_samples, b_samples, higher_is_better).mean())
+
+
+def resample_counts(n: int, block: int, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(n_resamples, n) draw counts of a bootstrap over ``n`` test examples.
+
+    ``block`` = 1: the ordinary bootstrap (examples drawn independently). ``block`` > 1: the
+    moving-block bootstrap (Kunsch 1989) for serially dependent examples such as overlapping
+    forecast windows: ``ceil(n / block)`` blocks of ``block`` consecutive examples, with starts
+    drawn uniformly from ``0 .. n - block``, concatenated and cut to ``n``.
+    """
+    if n < 1:
+        raise ValueError("resample_counts needs at least one example")
+    block = max(1, min(int(block), n))
+    n_blocks = -(-n // block)
+    starts = rng.integers(0, n - block + 1, size=(n_resamples, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)).reshape(n_resamples, -1)[:, :n]
+    flat = idx + (np.arange(n_resamples) * n)[:, None]
+    return np.bincount(flat.ravel(), minlength=n_resamples * n).reshape(n_resamples, n).astype(
+        np.float64)
+
+
+def combine_seeds(per_seed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Replicates (B,) from per-seed replicates (S, B): each replicate averages ``S`` seeds drawn
+    with replacement, each seed evaluated on that replicate's resample of the test examples."""
+    per_seed = np.asarray(per_seed, dtype=float)
+    s, b = per_seed.shape
+    if s == 1:
+        return per_seed[0].copy()
+    draws = rng.integers(0, s, size=(b, s))
+    return per_seed[draws, np.arange(b)[:, None]].mean(axis=1)
+
+
+def iqm(values: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Interquartile mean: the mean of the middle 50% (scipy's 25% trimmed mean)."""
+    from scipy.stats import trim_mean
+
+    return trim_mean(np.asarray(values, dtype=float), 0.25, axis=axis)

@@ -88,8 +88,9 @@ class Dasha(Method):
         "tune": True,
         "n_trials": 120,
         "hpo_epochs": 20,
-        "hpo_subsample": None,
-        "hpo_time_limit": None,        # seconds for the whole stage (optuna timeout)
+        "hpo_subsample": None,         # int samples or float fraction of train per trial
+        "hpo_min_epochs": 1,           # successive halving: first rung (ASHA grace period)
+        "hpo_reduction_factor": 2,     # successive halving: eta
         "lr_range": [1e-5, 0.5],
         "dropout_choices": [0.0, 0.05, 0.1],
         "weight_decay_range": [5e-7, 5e-3],
@@ -99,8 +100,13 @@ class Dasha(Method):
         "lr": 0.01, "dropout": 0.0, "weight_decay": 5e-4, "momentum": 0.9,
         # stage 3: retrain
         "retrain_epochs": 200,
-        "retrain_time_limit": None,    # seconds; stops after the epoch that crosses it
     }
+    #: the budget's counts (conf/budget/*.yaml) -> these parameters (see sfmbench.budget)
+    budget_params: ClassVar[dict[str, str]] = {
+        "trials": "n_trials", "min_epochs": "hpo_min_epochs",
+        "reduction_factor": "hpo_reduction_factor", "max_epochs": "hpo_epochs",
+        "retrain_epochs": "retrain_epochs", "train_samples": "hpo_subsample",
+        "search_epochs": "search_epochs", "search_samples": "search_subsample"}
 
     def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
         super().__init__(spec, params, ctx)
@@ -170,12 +176,14 @@ class Dasha(Method):
         result = train_loop(model, data, None, self.spec,
                             self._config("search", epochs, grad_clip=p["search_grad_clip"],
                                          batch_fraction=p["search_batch_fraction"],
-                                         seed=self.ctx.seed),
+                                         seed=self.ctx.seed, time_limit=self._guard_seconds()),
                             optimizer=[opt_w, opt_a],
                             scheduler=[self._schedule("search", opt_w, epochs),
                                        self._schedule("search", opt_a, epochs)],
                             device=self.ctx.device,
                             before_step=lambda m: scale_arch_gradients(m, p["grad_scale"]))
+        if result.stopped_early and getattr(self.ctx, "guard", None) is not None:
+            self.ctx.guard.trip()
         return selected_architecture(model), result.epochs_run
 
     def _sample(self, trial: optuna.Trial) -> dict[str, Any]:
@@ -223,8 +231,10 @@ class Dasha(Method):
 
         study = optimize(self.ctx, objective, n_trials=int(p["n_trials"]),
                          direction=self.spec.direction, stage="dasha-hpo", sampler="random",
-                         pruner="sha", pruner_kwargs={"min_resource": 1, "reduction_factor": 2},
-                         timeout=p["hpo_time_limit"], catch=(TrainingDivergedError,))
+                         pruner="sha",
+                         pruner_kwargs={"min_resource": int(p["hpo_min_epochs"]),
+                                        "reduction_factor": int(p["hpo_reduction_factor"])},
+                         timeout=self._guard_seconds(), catch=(TrainingDivergedError,))
         best = best_trial(study)
         trials = finished_trials(study)
         info = {"n_trials": len(trials),
@@ -232,8 +242,13 @@ class Dasha(Method):
                 "n_failed": sum(t.state == optuna.trial.TrialState.FAIL for t in study.trials),
                 "hpo_epochs_run": sum(int(t.user_attrs.get("epochs", 0)) for t in trials),
                 "hpo_epochs_full_budget": len(trials) * epochs,
-                "best_trial_val": float(best.value)}
+                "best_trial_val": float(best.value), "hpo_train_samples": len(data)}
         return dict(best.params), info
+
+    def _guard_seconds(self) -> float | None:
+        """Seconds left before the job's runaway guard (None = no guard)."""
+        guard = getattr(self.ctx, "guard", None)
+        return guard.remaining() if guard is not None else None
 
     # Method API ----------------------------------------------------------------------------
     def fit(self, train: TrainData, val: TrainData) -> FitReport:
@@ -256,8 +271,11 @@ class Dasha(Method):
         start = time.perf_counter()
         self.model, result = self._train_candidate(
             arch, hp, train, val, "retrain", int(p["retrain_epochs"]),
-            time_limit=p["retrain_time_limit"])
+            time_limit=self._guard_seconds())
         seconds["retrain"] = time.perf_counter() - start
+        truncated = bool(result.stopped_early)
+        if truncated and getattr(self.ctx, "guard", None) is not None:
+            self.ctx.guard.trip()
 
         layers = [list(kd) for kd in (arch or [])]
         return FitReport(
@@ -267,8 +285,12 @@ class Dasha(Method):
                           "kernels": list(self.space.kernels),
                           "dilations": list(self.space.dilations)},
             n_trials=tune_info["n_trials"], epochs=result.epochs_run, stage_seconds=seconds,
+            tune_seconds=seconds["search"] + seconds["tune"],
+            train_samples=tune_info.get("hpo_train_samples", len(train)),
+            truncated=truncated or bool(getattr(getattr(self.ctx, "guard", None), "tripped",
+                                                False)),
             extra={"search_epochs": search_epochs, **tune_info, "best_epoch": result.best_epoch,
-                   "val_scores": result.val_scores})
+                   "retrain_samples": len(train), "val_scores": result.val_scores})
 
     def predict(self, inputs: TestInputs) -> np.ndarray:
         if self.model is None:
@@ -297,6 +319,7 @@ class ResNet1DBaseline(Dasha):
     defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "resnet1d",
                                           "search": False, "tune": False, "width": 64,
                                           "lr": 0.05, "retrain_epochs": 20}
+    budget_params: ClassVar[dict[str, str]] = {}
 
 
 class WRNBaseline(Dasha):
@@ -307,3 +330,4 @@ class WRNBaseline(Dasha):
     defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "wrn", "search": False,
                                           "tune": False, "width": 2, "depth": 16, "lr": 0.05,
                                           "retrain_epochs": 30}
+    budget_params: ClassVar[dict[str, str]] = {}

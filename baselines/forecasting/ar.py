@@ -9,9 +9,12 @@ product.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+
+import scipy.linalg
 
 from .linear import DEFAULT_CHUNK_ROWS, TailMap, solve_normal, window_gram
 
@@ -97,8 +100,76 @@ class ARModel:
     def tail_map(self, horizon: int) -> TailMap:
         """The recursive forecast as an affine map of the last ``p + d`` values (cached per H)."""
         if horizon not in self._maps:
-            basis = np.vstack([np.eye(self.width), np.zeros((1, self.width))])
-            out = recursive_forecast(basis, self.intercept, self.coef, self.d, horizon)
-            bias = out[-1]
-            self._maps[horizon] = TailMap(out[:-1] - bias, bias)
+            self._maps[horizon] = forecast_map(self.intercept, self.coef, self.d, horizon)
         return self._maps[horizon]
+
+
+def nested_ar_fits(gram: np.ndarray, lags: list[int], ridge: float = 0.0
+                   ) -> Iterator[tuple[int, float, np.ndarray]]:
+    """(p, intercept, coefficients) of AR(p) for every p in ``lags`` from one :func:`lag_gram`.
+
+    The normal equations of AR(q) are the leading (q+1)-block of those of the largest lag, so one
+    Cholesky factor ``L`` of the full system serves every q: ``L[:q+1, :q+1]`` is the factor of
+    the q-block and the forward solve ``L^{-1} X^T y`` is shared; each q then costs one triangular
+    back-substitution, O(q^2). Falls back to :func:`solve_ar` per lag when the full system is
+    not positive definite (e.g. too few rows for the largest lag).
+    """
+    p_max = max(lags)
+    if p_max + 2 > len(gram):
+        raise ValueError(f"lag {p_max} exceeds the Gram matrix's maximum lag {len(gram) - 2}")
+    xtx = np.array(gram[:p_max + 1, :p_max + 1], dtype=np.float64)
+    xty = np.asarray(gram[:p_max + 1, -1], dtype=np.float64)
+    if ridge:
+        xtx[np.diag_indices(p_max + 1)] += np.r_[0.0, np.full(p_max, ridge * max(gram[0, 0], 1.0))]
+    try:
+        low = np.linalg.cholesky(xtx)
+        ok = bool(np.isfinite(low).all() and (np.diag(low) > 0).all())
+    except np.linalg.LinAlgError:
+        ok = False
+    if not ok:
+        for p in sorted(lags):
+            yield (p, *solve_ar(gram, p, ridge))
+        return
+    u = scipy.linalg.solve_triangular(low, xty, lower=True, check_finite=False)
+    for p in sorted(lags):
+        beta = scipy.linalg.solve_triangular(low[:p + 1, :p + 1], u[:p + 1], lower=True,
+                                             trans="T", check_finite=False)
+        yield p, float(beta[0]), beta[1:]
+
+
+def forecast_map(intercept: float, coef: np.ndarray, d: int, horizon: int) -> TailMap:
+    """The recursive H-step forecast of AR(p) on d-times differenced values as a :class:`TailMap`
+    of the last ``p + d`` raw values, in O((p + d) x H) (no forecast of a basis).
+
+    The h-step forecast's weights on the differenced tail (newest first) follow the companion
+    recursion ``r_h[j] = r_{h-1}[0] a[j] + r_{h-1}[j+1]``, its constant
+    ``c_h = c_{h-1} + r_{h-1}[0] c``; differencing and integration are then applied to the weights.
+    """
+    coef = np.asarray(coef, dtype=np.float64)
+    p = len(coef)
+    rows = np.zeros((horizon, p))                 # rows[h-1, j]: weight of z_{T-j}
+    const = np.zeros(horizon)
+    prev, c_prev = np.zeros(p), 0.0
+    if p:
+        prev[0] = 1.0
+    lead = 1.0
+    for h in range(horizon):
+        cur = np.zeros(p)
+        if p:
+            cur[:-1] = prev[1:]
+            cur += lead * coef
+        c_prev = c_prev + lead * intercept
+        rows[h], const[h] = cur, c_prev
+        prev = cur
+        lead = cur[0] if p else 0.0
+    weight = rows[:, ::-1].T                        # (p, H): weights of z, oldest first
+    for _ in range(d):                              # z = diff(x): weights of x
+        w = np.zeros((len(weight) + 1, horizon))
+        w[1:] += weight
+        w[:-1] -= weight
+        weight = w
+    width = p + d
+    basis = np.vstack([np.eye(width), np.zeros((1, width))])
+    dz = np.vstack([weight, const[None]])
+    out = integrate(basis, dz, d) if d else dz
+    return TailMap(out[:-1], out[-1])

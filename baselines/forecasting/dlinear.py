@@ -109,7 +109,8 @@ class DLinear(TailMapForecaster):
         return FitReport(best_val_metric=float(best.value),
                          hyperparameters={"ridge": ridge, "window": window,
                                           "kernel": int(self.params["kernel"])},
-                         n_trials=len(study.trials), stage_seconds=seconds)
+                         n_trials=len(study.trials), stage_seconds=seconds,
+                         tune_seconds=seconds.get("ridge"))
 
     def parameter_count(self) -> tuple[int | None, int | None]:
         n = None if self.map is None else self.map.weight.size + self.map.bias.size

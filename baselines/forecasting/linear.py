@@ -130,10 +130,21 @@ class WindowScorer:
         if tail_map.horizon != h or w > self.max_width:
             raise ValueError(f"map of width {w} and horizon {tail_map.horizon} does not fit a "
                              f"scorer of width {self.max_width} and horizon {h}")
-        idx = np.r_[0, np.arange(1 + self.max_width - w, 1 + self.max_width + h)]
-        k = np.vstack([tail_map.bias[None], tail_map.weight, -np.eye(h)])
-        sse = float(np.einsum("ij,ij->", k, self.gram[np.ix_(idx, idx)] @ k))
+        # SSE = tr(K^T Gxx K) - 2 tr(K^T Gxy) + tr(Gyy) with K = [bias; weight]: the cost is
+        # O(w^2 H), not O((w + H)^2 H)
+        x = np.r_[0, np.arange(1 + self.max_width - w, 1 + self.max_width)]
+        y = slice(1 + self.max_width, 1 + self.max_width + h)
+        k = np.vstack([tail_map.bias[None], tail_map.weight])
+        gxx = self.gram[np.ix_(x, x)]
+        sse = (float(np.einsum("ij,ij->", k, gxx @ k))
+               - 2.0 * float(np.einsum("ij,ij->", k, self.gram[x, y]))
+               + self._yy)
         return max(sse, 0.0) / self.count
+
+    @property
+    def _yy(self) -> float:
+        y = np.arange(1 + self.max_width, 1 + self.max_width + self.horizon)
+        return float(self.gram[y, y].sum())
 
 
 def predict_inputs(tail_map: TailMap, inputs: ForecastInputs,

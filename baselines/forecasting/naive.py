@@ -26,6 +26,8 @@ def seasonal_map(period: int, horizon: int) -> TailMap:
 class LastValue(TailMapForecaster):
     """Repeat each channel's last observed value over the horizon."""
 
+    deterministic: ClassVar[bool] = True
+
     def fit(self, train: TrainData, val: TrainData) -> FitReport:
         _, val = check_series(train, val)
         mse = WindowScorer(val, 1, self.chunk_rows).mse(self.tail_map(val.horizon))
@@ -37,6 +39,8 @@ class LastValue(TailMapForecaster):
 
 class SeasonalNaive(TailMapForecaster):
     """Repeat the last season; ``period: auto`` picks it from ``periods`` on validation."""
+
+    deterministic: ClassVar[bool] = True   # a full grid over the periods: no seed
 
     defaults: ClassVar[dict[str, Any]] = {"period": "auto", "periods": [24, 168],
                                           "max_chunk_rows": 32768}
@@ -74,7 +78,8 @@ class SeasonalNaive(TailMapForecaster):
         self.period = int(best.params["period"])
         return FitReport(best_val_metric=float(best.value),
                          hyperparameters={"period": self.period}, n_trials=len(study.trials),
-                         stage_seconds={"period": time.perf_counter() - t0})
+                         stage_seconds={"period": time.perf_counter() - t0},
+                         tune_seconds=time.perf_counter() - t0)
 
     def tail_map(self, horizon: int) -> TailMap:
         return seasonal_map(self._require_fitted("period"), horizon)

@@ -59,6 +59,7 @@ class KmerLogReg(Method):
 
     kind: ClassVar[str] = "baseline"
     tuned: ClassVar[bool] = False
+    deterministic: ClassVar[bool] = True   # lbfgs over a full (k, C) grid: no seed
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.CLASSIFICATION})
     domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
     defaults: ClassVar[dict[str, Any]] = {
@@ -109,7 +110,8 @@ class KmerLogReg(Method):
         return FitReport(best_val_metric=float(best.value),
                          hyperparameters={"k": self.k, "C": c},
                          n_trials=len(study.trials),
-                         stage_seconds={"tune": time.perf_counter() - start})
+                         stage_seconds={"tune": time.perf_counter() - start},
+                         tune_seconds=time.perf_counter() - start)
 
     def _full_proba(self, model: LogisticRegression, feats: sp.csr_matrix) -> np.ndarray:
         """(N, K) probabilities, with zero columns for classes absent from train."""

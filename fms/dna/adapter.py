@@ -37,12 +37,20 @@ if TYPE_CHECKING:
 
     from .inputs import TokenizedSplit
 
-#: default searches per recipe (learning rate, epochs), used when ``search_space`` is empty
+#: default searches per recipe, used when ``search_space`` is empty. The fine-tuning recipes
+#: search learning rate, weight decay, batch size (LoRA: and rank) and epochs; their epoch
+#: choices are the budget's successive-halving rungs up to ``max_epochs`` (see
+#: :meth:`DNAFoundationModel.search_space`), so an FM gets the epochs the tuned baseline gets.
+#: The frozen recipe (a linear probe on fixed embeddings, an explicit opt-in) trains a head.
 RECIPE_SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
     "frozen": {"learning_rate": [1e-3, 3e-3, 1e-2], "epochs": [20, 50]},
-    "full": {"learning_rate": [1e-5, 3e-5, 1e-4], "epochs": [3, 5]},
-    "lora": {"learning_rate": [1e-4, 5e-4, 1e-3], "epochs": [3, 5]},
+    "full": {"learning_rate": [1e-5, 3e-5, 5e-5, 1e-4], "weight_decay": [0.0, 0.01, 0.1],
+             "batch_size": [16, 32, 64]},
+    "lora": {"learning_rate": [1e-4, 3e-4, 1e-3], "weight_decay": [0.0, 0.01, 0.1],
+             "batch_size": [16, 32, 64], "lora_r": [4, 8, 16]},
 }
+#: hyperparameters a search space may hold
+SEARCHABLE = ("learning_rate", "epochs", "weight_decay", "head_dropout", "batch_size", "lora_r")
 #: tokenizers report this (or more) when they set no real limit
 _NO_LIMIT = 1_000_000
 
@@ -54,8 +62,11 @@ class DNAFoundationModel(FoundationModel):
     ``last``), ``max_length`` (tokens; null = the tokenizer's limit), ``batch_size``
     (fine-tuning), ``head_batch_size`` (the frozen recipe's head), ``eval_batch_size``,
     ``weight_decay``, ``grad_clip``, ``head_dropout``,
-    ``max_train_samples`` (a seeded subset of train for small budgets; validation stays
-    whole), ``time_limit`` (seconds per training run).
+    ``max_train_samples`` (a seeded subset of train per tuning trial, from the budget's
+    ``train_samples``; the chosen configuration is then refit on the whole split, as DASHA
+    retrains; validation stays whole), ``first_trial`` (the family's published fine-tuning
+    recipe, enqueued as trial 0), and the budget's counts ``n_trials``, ``min_epochs``,
+    ``reduction_factor``, ``max_epochs`` (successive halving over epochs, as DASHA's search).
     """
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
@@ -76,11 +87,19 @@ class DNAFoundationModel(FoundationModel):
         "grad_clip": 1.0,
         "head_dropout": 0.0,
         "max_train_samples": None,
-        "time_limit": None,
         "search_space": {},
         "n_trials": 2,
-        "sampler": "grid",
+        "min_epochs": 1,
+        "reduction_factor": 2,
+        "max_epochs": 3,
+        "sampler": "random",
+        "first_trial": {},
     }
+    #: the budget's counts (conf/budget/*.yaml) -> these parameters: the same trials, epochs,
+    #: successive-halving schedule and training samples as DASHA, the tuned genomics baseline
+    budget_params: ClassVar[dict[str, str]] = {
+        "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
+        "max_epochs": "max_epochs", "train_samples": "max_train_samples"}
 
     def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
         super().__init__(spec, params, ctx)
@@ -103,6 +122,7 @@ class DNAFoundationModel(FoundationModel):
                 raise DataError(f"{type(self).__name__} needs a non-empty {name} ArraySplit of "
                                 f"one-hot DNA, got {type(split).__name__}",
                                 "use a genomics task (sfmbench tasks list 'gue/*')")
+        full_train = train
         train = self._subsample(train)
         start = time.perf_counter()
         folder = self.load_source()
@@ -111,20 +131,36 @@ class DNAFoundationModel(FoundationModel):
         tok_train = tokenize(self.tokenizer, to_sequences(train.x), self.max_length, train.y)
         tok_val = tokenize(self.tokenizer, to_sequences(val.x), self.max_length, val.y)
         stages = {"load": time.perf_counter() - start}
+        best_val, refit_samples = None, None
         if self.recipe == "frozen":
             tuned, stages["embed"] = self._fit_frozen(tok_train, tok_val)
         else:
-            tuned = self.tune(lambda hp: self._finetune(hp, tok_train, tok_val), stage=self.recipe,
-                              search_space=self.search_space())
-            self.model = tuned.artifact if tuned.artifact is not None else \
-                self._finetune(tuned.params, tok_train, tok_val)[1]
+            tuned = self.tune(lambda hp, report: self._finetune(hp, tok_train, tok_val, report),
+                              stage=self.recipe, search_space=self.search_space(),
+                              first_trial=self.first_trial(), prune=True)
+            if len(train) < len(full_train):     # as DASHA retrains: the whole training split
+                start = time.perf_counter()
+                tok_full = tokenize(self.tokenizer, to_sequences(full_train.x),
+                                    self.max_length, full_train.y)
+                best_val, self.model = self._finetune(tuned.params, tok_full, tok_val)
+                stages["refit"] = time.perf_counter() - start
+                refit_samples = len(full_train)
+            else:
+                self.model = tuned.artifact if tuned.artifact is not None else \
+                    self._finetune(tuned.params, tok_train, tok_val)[1]
         stages["tune"] = tuned.seconds
         chosen = self._hp(tuned.params)
-        return self.fit_report(best_val_metric=tuned.value, hyperparameters=chosen,
+        guard = getattr(self.ctx, "guard", None)
+        return self.fit_report(best_val_metric=tuned.value if best_val is None else best_val,
+                               hyperparameters=chosen,
                                n_trials=tuned.n_trials, epochs=int(chosen["epochs"]),
-                               stage_seconds=stages,
+                               stage_seconds=stages, tune_seconds=tuned.seconds,
+                               train_samples=len(train),
+                               truncated=bool(getattr(guard, "tripped", False)),
                                extra={"max_length": self.max_length,
                                       "tokens": tok_train.n_tokens, "n_train": len(train),
+                                      "refit_samples": refit_samples,
+                                      "trial_best_val": tuned.value,
                                       "trials": tuned.history})
 
     def predict(self, inputs: ArrayInputs) -> np.ndarray:
@@ -142,13 +178,45 @@ class DNAFoundationModel(FoundationModel):
 
     def search_space(self) -> dict[str, list[Any]]:
         """The hyperparameters searched for the recipe (``search_space`` param or defaults)."""
-        space = dict(self.params.get("search_space") or {}) or RECIPE_SEARCH_SPACES[self.recipe]
-        unknown = set(space) - {"learning_rate", "epochs", "weight_decay", "head_dropout"}
+        given = dict(self.params.get("search_space") or {})
+        space = {k: list(v) if isinstance(v, (list, tuple)) else [v] for k, v in
+                 (given or RECIPE_SEARCH_SPACES[self.recipe]).items()}
+        unknown = set(space) - set(SEARCHABLE)
         if unknown:
             raise ConfigError(f"cannot search {sorted(unknown)}",
-                              "search_space may hold learning_rate, epochs, weight_decay, "
-                              "head_dropout")
+                              f"search_space may hold {', '.join(SEARCHABLE)}")
+        if self.recipe != "frozen":
+            if "epochs" not in space:
+                space["epochs"] = self.epoch_choices()
+            if not given:   # the published recipe must be a point of the default space
+                for key, value in self.first_trial().items():
+                    if key in space and value not in space[key]:
+                        space[key] = sorted([*space[key], value])
+            if "lora_r" in space and self.recipe != "lora":
+                space.pop("lora_r")
         return space
+
+    def first_trial(self) -> dict[str, Any]:
+        """The family's published fine-tuning recipe (``first_trial`` param), run as trial 0;
+        its epochs default to (and never exceed) the budget's ``max_epochs``."""
+        first = dict(self.params.get("first_trial") or {})
+        if self.recipe == "frozen":
+            return {}
+        top = int(self.params["max_epochs"])
+        first["epochs"] = min(int(first.get("epochs") or top), top)
+        if self.recipe != "lora":
+            first.pop("lora_r", None)
+        return first
+
+    def epoch_choices(self) -> list[int]:
+        """The budget's successive-halving rungs up to ``max_epochs`` (e.g. 1, 2, 4, 8, 16, 20)."""
+        from sfmbench.budget import Budget
+
+        top = int(self.params["max_epochs"])
+        budget = Budget(name="fm", trials=1, max_epochs=top, retrain_epochs=1,
+                        min_epochs=min(int(self.params.get("min_epochs") or 1), top),
+                        reduction_factor=int(self.params.get("reduction_factor") or 2))
+        return budget.rungs()
 
     # -- loading -------------------------------------------------------------------------------
     def _load_tokenizer(self, folder: Path) -> Any:
@@ -185,17 +253,25 @@ class DNAFoundationModel(FoundationModel):
     def _train_config(self, hp: dict[str, Any], what: str, batch_size: int) -> Any:
         from sfmbench.training import TrainConfig
 
+        guard = getattr(self.ctx, "guard", None)
         return TrainConfig(epochs=int(hp["epochs"]), batch_size=batch_size,
                            eval_batch_size=int(self.params["eval_batch_size"]),
                            grad_clip=self.params.get("grad_clip") or None,
-                           time_limit=self.params.get("time_limit"),
+                           time_limit=guard.remaining() if guard is not None else None,
                            show_progress=self.ctx.show_progress, seed=self.ctx.seed,
                            description=f"{type(self).__name__} {what}")
 
     def _hp(self, hp: dict[str, Any]) -> dict[str, Any]:
         defaults = {k: v[0] for k, v in RECIPE_SEARCH_SPACES[self.recipe].items()}
-        return {**defaults, "weight_decay": self.params["weight_decay"],
-                "head_dropout": self.params["head_dropout"], **hp}
+        defaults.setdefault("epochs", int(self.params["max_epochs"]))
+        fixed = {"weight_decay": self.params["weight_decay"],
+                 "head_dropout": self.params["head_dropout"]}
+        if self.recipe == "frozen":
+            return {**defaults, **fixed, **hp}
+        fixed["batch_size"] = self.params["batch_size"]
+        if self.recipe == "lora":
+            fixed["lora_r"] = int((self.params.get("lora") or {}).get("r") or 8)
+        return {**defaults, **fixed, **self.first_trial(), **hp}
 
     def _optimizer(self, module: "nn.Module", hp: dict[str, Any]) -> "torch.optim.Optimizer":
         import torch
@@ -249,7 +325,7 @@ class DNAFoundationModel(FoundationModel):
         return self._validated(result), head
 
     def _finetune(self, hp: dict[str, Any], tok_train: "TokenizedSplit",
-                  tok_val: "TokenizedSplit") -> tuple[float, "nn.Module"]:
+                  tok_val: "TokenizedSplit", report: Any = None) -> tuple[float, "nn.Module"]:
         from torch import nn
 
         from sfmbench.seeding import seed_everything
@@ -264,12 +340,19 @@ class DNAFoundationModel(FoundationModel):
         head = nn.Linear(size, self._n_outputs())
         model = SequenceClassifier(backbone, head, self.params["pooling"],
                                    float(hp["head_dropout"]))
-        model.backbone = self.apply_recipe(backbone, head)
+        model.backbone = self.apply_recipe(backbone, head, rank=int(hp["lora_r"])
+                                           if self.recipe == "lora" else None)
         result = run_training(model, tok_train, tok_val, self.spec,
-                              self._train_config(hp, self.recipe,
-                                                 int(self.params["batch_size"])),
-                              optimizer=self._optimizer(model, hp), device=self.ctx.device)
+                              self._train_config(hp, self.recipe, int(hp["batch_size"])),
+                              optimizer=self._optimizer(model, hp), device=self.ctx.device,
+                              report=report)
+        self._note_guard(result)
         return self._validated(result), model
+
+    def _note_guard(self, result: Any) -> None:
+        guard = getattr(self.ctx, "guard", None)
+        if result.stopped_early and guard is not None:
+            guard.trip()
 
     @staticmethod
     def _validated(result: Any) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sfmbench.registry import Registry, register_subpackages
 
 #: modules of this package that expose ``register(registry)``; each must stay cheap to import
-FAMILIES = ("timeseries", "genomics")
+FAMILIES = ("timeseries", "genomics", "regression")
 
 
 def register(registry: Registry) -> None:

@@ -65,7 +65,8 @@ class SequenceTask(Task):
     def length(self) -> int:
         """Padded sequence length: the ``length`` param, else declared, else max over train."""
         if self.config.get("length"):
-            return int(self.config["length"])
+            from sfmbench.parsing import parse_int
+            return parse_int(self.config["length"], "task.length", minimum=1)
         declared = self.declared_length()
         if declared is not None:
             return declared

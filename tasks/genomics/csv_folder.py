@@ -65,7 +65,25 @@ class CSVTask(SequenceTask):
 
     def declared_classes(self) -> int | None:
         k = self.config.get("num_classes")
-        return int(k) if k else None
+        if k is None:
+            return None
+        from sfmbench.parsing import parse_int
+
+        from .sequences import MAX_CLASSES
+        return parse_int(k, "task.num_classes", minimum=2, maximum=MAX_CLASSES)
+
+    def identity(self) -> str | None:
+        """``<folder>:<sha256 prefix>`` over the split files: a changed file is a new job."""
+        from sfmbench.download import content_identity
+
+        folder = self.folder
+        files = [folder / SPLIT_FILES[s] for s in ("train", "val", "test")
+                 if (folder / SPLIT_FILES[s]).is_file()]
+        if not folder.is_dir() or not files:
+            raise DataError(f"task folder {folder} does not exist or holds no split files",
+                            "task.path must be a folder holding train.csv, test.csv and "
+                            "optionally dev.csv (header `sequence,label`)")
+        return content_identity(*files, label=folder.name)
 
     def split_description(self) -> str:
         return "train.csv / dev.csv (else stratified 10% of train, seed 42) / test.csv"
@@ -111,6 +129,9 @@ class GUETask(CSVTask):
             from .gue_archive import fetch_gue
             fetch_gue(root, how)
         return read_csv_folder(folder, require_dev=True, how_to_get=how)
+
+    def identity(self) -> str | None:
+        return None  # a canonical dataset: its name identifies it
 
     def declared_length(self) -> int | None:
         return self.dataset.length

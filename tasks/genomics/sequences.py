@@ -17,6 +17,7 @@ import pandas as pd
 
 from sfmbench.data import ArraySplit, HeldOut, TaskData
 from sfmbench.errors import DataError
+from sfmbench.redact import excerpt
 
 from .encoding import ALPHABET, encode, sequence_lengths
 
@@ -24,6 +25,8 @@ from .encoding import ALPHABET, encode, sequence_lengths
 #: (DASHA: ``train_test_split(test_size=0.1, random_state=42)``; we also stratify)
 HOLDOUT_SEED = 42
 HOLDOUT_FRACTION = 0.1
+#: most classes a sequence task may have (a stray label such as 1e9 is an error, not 1e9 classes)
+MAX_CLASSES = 10_000
 
 
 @dataclass
@@ -54,8 +57,9 @@ def table_from_frame(df: pd.DataFrame, source: str, *, sequence_col: str = "sequ
     """Validate a ``sequence,label`` frame (columns present, no empty rows, integer labels)."""
     missing = [c for c in (sequence_col, label_col) if c not in df.columns]
     if missing:
+        found = ", ".join(excerpt(c, 30) for c in list(df.columns)[:10])
         raise DataError(f"{source}: missing column(s) {', '.join(missing)} "
-                        f"(found: {', '.join(map(str, df.columns)) or 'none'})",
+                        f"(found: {found or 'none'}{', ...' if df.shape[1] > 10 else ''})",
                         f"the file needs a header `{sequence_col},{label_col}` with one DNA "
                         "sequence and one integer class label (0..K-1) per row")
     seqs = df[sequence_col]
@@ -73,9 +77,15 @@ def _integer_labels(col: pd.Series, source: str, name: str) -> np.ndarray:
     bad = values.isna().to_numpy() | (values.to_numpy() % 1 != 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{source}: column {name!r} row {row} holds {col.iloc[row]!r}, "
+        raise DataError(f"{source}: column {name!r} row {row} holds {excerpt(col.iloc[row])}, "
                         "not an integer class label",
                         "labels must be integers 0..K-1 (map class names to integers first)")
+    if len(values) and values.max() >= MAX_CLASSES:
+        row = int(np.argmax(values.to_numpy()))
+        raise DataError(f"{source}: column {name!r} row {row} holds the class label "
+                        f"{excerpt(col.iloc[row])}; at most {MAX_CLASSES} classes are supported",
+                        "labels must be class indices 0..K-1 (map class names to integers "
+                        "first)")
     labels = values.to_numpy().astype(np.int64)
     if (labels < 0).any():
         raise DataError(f"{source}: negative class label {int(labels.min())}",
@@ -90,7 +100,17 @@ def read_csv_table(path: Path) -> SequenceTable:
                          na_values={"label": [""]})
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty", "the file needs a header `sequence,label` and rows")
-    return table_from_frame(df, str(path))
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or type(exc).__name__}",
+                        "check that the file exists and is readable") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"cannot parse {path} as CSV ({type(exc).__name__})",
+                        "give a comma-separated UTF-8 file with a header `sequence,label`"
+                        ) from None
+    table = table_from_frame(df, str(path))
+    if not len(table):
+        raise DataError(f"{path} has a header but no rows", "every split needs examples")
+    return table
 
 
 def holdout(train: SequenceTable, *, fraction: float = HOLDOUT_FRACTION,
@@ -123,6 +143,10 @@ def check_classes(train: SequenceTable, val: SequenceTable, test: SequenceTable,
                   num_classes: int | None) -> int:
     """Number of classes; every train class must appear in validation, labels < K everywhere."""
     k = num_classes if num_classes is not None else int(train.labels.max()) + 1
+    if len(np.unique(train.labels)) < 2:
+        raise DataError(f"{train.source}: every training example has class "
+                        f"{int(train.labels[0])}; a classifier needs at least two classes",
+                        "add training examples of the other class(es)")
     for split in (train, val, test):
         if len(split) and split.labels.max() >= k:
             raise DataError(f"{split.source}: class label {int(split.labels.max())} but the task "

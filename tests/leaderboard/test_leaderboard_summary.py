@@ -71,7 +71,8 @@ def test_equal_values_with_different_seed_counts_tie_despite_float_noise():
     assert row["ties"] == 1 and row["p_beats_baseline"] == 0.5
 
 
-def test_normalized_scores_are_bounded_and_anchor_best_and_worst():
+def test_normalized_scores_anchor_naive_reference_and_tuned_baseline():
+    """0 = the task's naive reference (untuned baseline), 1 = the reference tuned baseline."""
     frame = frame_from({
         ("gue/prom", "dasha"): [0.6], ("gue/prom", "linear"): [0.2],
         ("gue/prom", "chronos"): [0.9], ("gue/prom", "dnabert2"): [0.4],
@@ -79,16 +80,21 @@ def test_normalized_scores_are_bounded_and_anchor_best_and_worst():
         ("ltsf/ETTh1-96", "autoar"): [0.3], ("ltsf/ETTh1-96", "chronos"): [0.5],
         ("ltsf/ETTh1-96", "linear"): [0.4],
     })
-    summary = summarize(frame)
-    gen_chronos = summary_row(summary, "genomics", "chronos")
-    assert gen_chronos["mean_normalized_score"] == pytest.approx(1.0)   # best, then all-equal
-    dnabert = summary_row(summary, "genomics", "dnabert2")
-    assert dnabert["mean_normalized_score"] == pytest.approx((2 / 7 + 1.0) / 2)
-    assert dnabert["baseline_mean_normalized_score"] == pytest.approx((4 / 7 + 1.0) / 2)
+    board = aggregate(frame)
+    norm = {(t, m): v for t, m, v in zip(board["task"], board["method"], board["normalized_score"])}
+    assert norm[("gue/prom", "chronos")] == pytest.approx((0.9 - 0.2) / (0.6 - 0.2))
+    assert norm[("gue/prom", "dnabert2")] == pytest.approx((0.4 - 0.2) / (0.6 - 0.2))
+    assert norm[("gue/prom", "dasha")] == 1.0 and norm[("gue/prom", "linear")] == 0.0
+    assert math.isnan(norm[("gue/tf", "chronos")])           # no naive reference on gue/tf
+    # lower is better: (-0.5 - -0.4) / (-0.3 - -0.4) = -1
+    assert norm[("ltsf/ETTh1-96", "chronos")] == pytest.approx(-1.0)
+    summary = summarize(frame, board)
+    gen = summary_row(summary, "genomics", "chronos")
+    assert gen["n_normalized"] == 1 and gen["n_tasks"] == 2
+    assert gen["mean_normalized_score"] == pytest.approx(1.75)
+    assert gen["iqm_normalized_score"] == pytest.approx(1.75)
     ts = summary_row(summary, "timeseries", "chronos")
-    assert ts["mean_normalized_score"] == 0.0 and ts["baseline_mean_normalized_score"] == 1.0
-    scores = summary[["mean_normalized_score", "baseline_mean_normalized_score"]].to_numpy()
-    assert ((scores >= 0) & (scores <= 1)).all()
+    assert ts["mean_normalized_score"] == pytest.approx(-1.0)
 
 
 def test_fm_without_any_baseline_is_listed_with_no_comparison():
@@ -116,10 +122,9 @@ def test_summary_is_deterministic_and_seeded():
             ("gue/tf", "dasha"): 0.6 + 0.05 * rng.standard_normal(4),
             ("gue/tf", "chronos"): 0.58 + 0.05 * rng.standard_normal(4)}
     frame = frame_from(spec)
-    board = aggregate(frame)
-    first, second = summarize(frame, board, seed=3), summarize(frame, board, seed=3)
+    first, second = summarize(frame, seed=3), summarize(frame, seed=3)
     assert first.equals(second)
-    other = summarize(frame, board, seed=4)
+    other = summarize(frame, seed=4)
     assert other["p_beats_baseline"].iloc[0] != first["p_beats_baseline"].iloc[0]
 
 
@@ -129,6 +134,6 @@ def test_prob_better_respects_direction_and_ties():
     assert list(better_indicator(a, b, higher_is_better=False)) == [1.0, 0.5, 0.0]
 
 
-def test_bad_win_threshold_is_a_config_error():
-    with pytest.raises(ConfigError, match="win_threshold"):
-        summarize(frame_from({("gue/prom", "chronos"): [0.5]}), win_threshold=0.3)
+def test_bad_bootstrap_settings_are_a_config_error():
+    with pytest.raises(ConfigError, match="confidence"):
+        summarize(frame_from({("gue/prom", "chronos"): [0.5]}), confidence=1.5)

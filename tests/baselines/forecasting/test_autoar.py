@@ -86,7 +86,7 @@ def test_refit_uses_train_and_val_rows_once(ar_splits, ctx):
     series = np.concatenate([ar_splits.train.values, ar_splits.val.own]).astype(np.float64)
     assert len(series) == 1100                    # no duplicated seam rows
     z = difference(series, d)
-    p_max = max(report.extra["lag_grid"])
+    p_max = max(PARAMS["lags"])
     assert report.extra["refit_rows"] == (len(z) - p_max) * 3
     rows = [np.r_[1.0, z[t - p:t, c][::-1]] for c in range(3) for t in range(p_max, len(z))]
     ys = [z[t, c] for c in range(3) for t in range(p_max, len(z))]
@@ -104,13 +104,60 @@ def test_prediction_is_chunk_invariant(ar_splits, ctx):
     np.testing.assert_allclose(m.predict(inp), full, rtol=1e-6)
 
 
-def test_study_is_stored_and_resumed(ar_splits, tmp_path):
-    ctx = RunContext(device="cpu", storage_url=f"sqlite:///{tmp_path / 'studies.db'}",
-                     study_prefix="job-1")
-    _, first = fitted(ar_splits, ctx)
-    _, again = fitted(ar_splits, ctx)
+def test_search_is_deterministic(ar_splits, ctx):
+    m1, first = fitted(ar_splits, ctx)
+    m2, again = fitted(ar_splits, RunContext(device="cpu"))
     assert again.n_trials == first.n_trials == 8
     assert again.hyperparameters == first.hyperparameters
+    assert again.best_val_metric == first.best_val_metric
+    np.testing.assert_array_equal(m1.predict(ar_splits.inputs), m2.predict(ar_splits.inputs))
+
+
+@pytest.mark.parametrize("d_candidates", [[0, 1, 2], "kpss"])
+def test_default_searches_every_lag_and_picks_the_validation_argmin(ar_splits, ctx,
+                                                                    d_candidates):
+    """Default lags: every p in 1..lookback - d; the choice is the argmin of the H-step val MSE
+    of the model fitted on train only (checked by brute force, one lag at a time)."""
+    m = AutoAR(ar_splits.spec, {"d_candidates": d_candidates}, ctx)
+    report = m.fit(ar_splits.train, ar_splits.val)
+    ds = report.extra["d_candidates"]
+    lookback = ar_splits.val.lookback
+    assert report.n_trials == sum(lookback - d for d in ds)
+    brute = {}
+    for d in ds:
+        # every lag is fitted on the same targets: those with the longest lag's full history
+        gram = lag_gram(difference(ar_splits.train.values, d), lookback - d)
+        for p in range(1, lookback - d + 1):
+            model = ARModel.from_gram(gram, p, d)
+            brute[(p, d)] = forecast_mse(model.tail_map(8), ar_splits.val)
+    best = min(brute, key=lambda k: (brute[k], k))
+    assert (report.hyperparameters["p"], report.hyperparameters["d"]) == best
+    assert report.best_val_metric == pytest.approx(brute[best], rel=1e-8)
+    listed = report.extra["best_candidates"]
+    assert listed[0] == {"p": best[0], "d": best[1], "val_mse": report.best_val_metric}
+    assert [c["val_mse"] for c in listed] == sorted(c["val_mse"] for c in listed)
+
+
+def test_forecast_map_equals_the_iterated_forecast():
+    from sfmbench.baselines.forecasting.ar import forecast_map, recursive_forecast
+
+    rng = np.random.default_rng(0)
+    for d in (0, 1, 2):
+        coef, tails = rng.normal(size=6) * 0.3, rng.normal(size=(4, 6 + d))
+        direct = recursive_forecast(tails, 0.2, coef, d, 9)
+        mapped = forecast_map(0.2, coef, d, 9).apply(tails[:, :, None])[:, :, 0]
+        np.testing.assert_allclose(mapped, direct, rtol=1e-10, atol=1e-12)
+
+
+def test_nested_fits_equal_separate_least_squares():
+    from sfmbench.baselines.forecasting.ar import nested_ar_fits, solve_ar
+
+    z = np.random.default_rng(2).standard_normal((400, 3)).cumsum(0)
+    gram = lag_gram(z, 15)
+    for p, intercept, coef in nested_ar_fits(gram, list(range(1, 16))):
+        ref_intercept, ref_coef = solve_ar(lag_gram(z, 15), p)
+        np.testing.assert_allclose(coef, ref_coef, rtol=1e-7, atol=1e-10)
+        assert intercept == pytest.approx(ref_intercept, rel=1e-7, abs=1e-10)
 
 
 def test_kpss_default_picks_one_order(ar_splits, ctx):
@@ -121,6 +168,8 @@ def test_kpss_default_picks_one_order(ar_splits, ctx):
 def test_lag_grid_is_clamped_to_the_lookback(ar_splits, ctx):
     _, report = fitted(ar_splits, ctx, lags=[64, 128], d_candidates=[1])
     assert report.extra["lag_grid"] == [47] and report.hyperparameters["p"] == 47
+    _, report = fitted(ar_splits, ctx, lags="all", d_candidates=[2])
+    assert report.extra["lag_grid"] == "1..46" and report.n_trials == 46
 
 
 def test_bad_inputs_fail_clearly(ar_splits, ctx, make_splits):
@@ -135,6 +184,8 @@ def test_bad_inputs_fail_clearly(ar_splits, ctx, make_splits):
         fitted(ar_splits, ctx, d_candidates=[3])
     with pytest.raises(ConfigError, match="d_candidates"):
         fitted(ar_splits, ctx, d_candidates="adf")
+    with pytest.raises(ConfigError, match="lags"):
+        fitted(ar_splits, ctx, lags="some")
     with pytest.raises(DataError, match="SeriesSplit"):
         AutoAR(ar_splits.spec, {}, ctx).fit(ArraySplit(np.zeros((2, 1, 3)), np.zeros(2)),
                                             ar_splits.val)
@@ -145,20 +196,3 @@ def test_bad_inputs_fail_clearly(ar_splits, ctx, make_splits):
     ar_splits.train.values = bad
     with pytest.raises(DataError, match="finite"):
         fitted(ar_splits, ctx)
-
-
-@pytest.mark.slow
-@pytest.mark.shared_data
-def test_etth1_96_beats_the_reference(monkeypatch):
-    shared = os.environ.get("SFMBENCH_SHARED_DATA")
-    if not shared:
-        pytest.skip("SFMBENCH_SHARED_DATA is not set (the real ETTh1 file lives there)")
-    import sfmbench
-
-    monkeypatch.setenv("SFMBENCH_DATA", shared)
-    task = sfmbench.create_task("ltsf/ETTh1-96")
-    data = task.load()
-    m = AutoAR(task.spec, {}, RunContext(device="cpu"))
-    m.fit(data.train, data.val)
-    scores = compute_metrics(task.spec, m.predict(data.test.inputs), data.test.targets.targets())
-    assert scores["mse"] <= 0.386            # published Auto-AR on this machine: 0.3782

@@ -1,0 +1,22 @@
+"""SIGTERM handled like Ctrl-C, so a job killed by a scheduler cleans up like an interrupted one.
+
+A ``KeyboardInterrupt`` unwinds through the harness: the job's claim is released (the
+``finally`` of :meth:`sfmbench.store.Store.claimed`), optuna marks a running trial as failed
+(it does so for ``KeyboardInterrupt``), and the CLI exits 130 without storing a row.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+
+def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM kills at once
+    raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+
+def sigterm_as_interrupt() -> None:
+    """Make SIGTERM raise KeyboardInterrupt in the main thread (no-op elsewhere / on Windows)."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _raise_interrupt)

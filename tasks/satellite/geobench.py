@@ -1,0 +1,192 @@
+"""GEO-Bench v1.0 tasks (``satellite/<dataset>``, e.g. ``satellite/m-eurosat``), read from GEO-Bench's own files.
+
+Data location: ``task.root``, else ``$GEO_BENCH_DIR``, else ``<data root>/geobench``; a dataset
+lives in ``<root>/<classification_v1.0|segmentation_v1.0>/<folder>/``. When it is missing it is
+downloaded from the canonical release (Hugging Face ``recursix/geo-bench-1.0``, one zip per
+dataset, sha256 from the hub's LFS metadata; resumable through :mod:`sfmbench.download`) and
+unpacked flat into that folder, as ``geobench-download`` does. Offline, the error names the
+folder to fill.
+
+Splits: the partition file's ``train``/``valid``/``test`` (``task.partition``, default
+``default``; ``0.01x_train`` ... ``1.00x_train`` for the label-efficiency study, which keep the
+same validation and test sets). Normalization: per band, fitted on the training split of the
+partition in use. Augmentation (flips, 90-degree rotations) on training batches only.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Any, ClassVar
+
+from sfmbench import download
+from sfmbench.data import TaskData
+from sfmbench.errors import ConfigError, DataError
+from sfmbench.specs import TaskSpec
+from sfmbench.task import Task
+
+from . import geobench_io as io
+from .catalog import BY_NAME, CITATION, SOURCE, GeoBenchDataset
+from .imaging import image_spec, image_task_data
+
+HF_REPO = "recursix/geo-bench-1.0"
+ROOT_ENV = "GEO_BENCH_DIR"
+
+
+def geobench_root(root: str | os.PathLike[str] | None = None) -> Path:
+    if root:
+        return Path(root).expanduser()
+    env = os.environ.get(ROOT_ENV)
+    return Path(env).expanduser() if env else download.data_root() / "geobench"
+
+
+def find_dataset_dir(root: Path, ds: GeoBenchDataset) -> Path | None:
+    """The dataset's folder under ``root/<benchmark>/`` (any of its names, any case)."""
+    bench = root / ds.benchmark
+    for folder in ds.folders:
+        if (bench / folder).is_dir():
+            return bench / folder
+    if bench.is_dir():
+        wanted = {f.lower() for f in ds.folders}
+        for p in bench.iterdir():
+            if p.is_dir() and p.name.lower() in wanted:
+                return p
+    return None
+
+
+def _how_to_get(root: Path, ds: GeoBenchDataset) -> str:
+    target = root / ds.benchmark / ds.folders[0]
+    return (f"fill {target}/ with the dataset's files ({{sample}}.hdf5, default_partition.json, "
+            f"band_stats.json, label_map.json): download {ds.benchmark}/{ds.folders[0]}.zip from "
+            f"https://huggingface.co/datasets/{HF_REPO} and unzip it there (or run "
+            f"`geobench-download` and set {ROOT_ENV}); or set task.root")
+
+
+def fetch_dataset(root: Path, ds: GeoBenchDataset) -> Path:
+    """Download and unpack one dataset's zip into ``root/<benchmark>/<folder>/``."""
+    target = root / ds.benchmark / ds.folders[0]
+    rel = f"{ds.benchmark}/{ds.folders[0]}.zip"
+    try:
+        url, sha256 = _remote(rel)
+        archive = download.fetch(url, root / ds.benchmark / f"{ds.folders[0]}.zip", sha256)
+    except DataError as exc:
+        raise DataError(f"GEO-Bench dataset {ds.name} is not in {target} and downloading it "
+                        f"failed: {exc.message}", _how_to_get(root, ds)) from exc
+    extract_flat(archive, target)
+    archive.unlink(missing_ok=True)
+    return target
+
+
+def _remote(rel: str) -> tuple[str, str | None]:
+    """URL and sha256 (the hub's LFS pointer) of a file of the GEO-Bench release."""
+    try:
+        from huggingface_hub import HfApi, hf_hub_url
+    except ImportError as exc:
+        raise DataError("huggingface_hub is not installed", "pip install 'sfmbench[satellite]'"
+                        ) from exc
+    try:
+        infos = HfApi().get_paths_info(HF_REPO, [rel], repo_type="dataset")
+    except Exception as exc:  # offline, DNS, HTTP errors of the hub client
+        raise DataError(f"cannot reach the Hugging Face hub: {exc}") from exc
+    if not infos:
+        raise DataError(f"{rel} is not in the dataset repo {HF_REPO}")
+    lfs = getattr(infos[0], "lfs", None)
+    return hf_hub_url(HF_REPO, rel, repo_type="dataset"), getattr(lfs, "sha256", None)
+
+
+def extract_flat(archive: Path, target: Path) -> int:
+    """Unzip every file of ``archive`` into ``target`` by its base name (as GEO-Bench does);
+    member paths never decide where a file lands, so nothing escapes ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = 0
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                name = PurePosixPath(info.filename.replace("\\", "/")).name
+                if info.is_dir() or not name or name.startswith(".") or "__MACOSX" in \
+                        info.filename:
+                    continue
+                with zf.open(info) as src, open(target / name, "wb") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                written += 1
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{archive} is not a zip archive: {exc}",
+                        f"delete it and run again to re-download") from exc
+    return written
+
+
+class GeoBenchTask(Task):
+    """One GEO-Bench v1.0 dataset, e.g. ``satellite/m-eurosat``."""
+
+    params: ClassVar[dict[str, Any]] = {"dataset": None, "partition": "default", "bands": None,
+                                        "root": None, "augment": True, "download": True}
+
+    def __init__(self, name: str, **params: Any) -> None:
+        super().__init__(name, **params)
+        ds = self.config["dataset"]
+        if ds not in BY_NAME:
+            raise ConfigError(f"task {name!r}: unknown GEO-Bench dataset {ds!r}",
+                              f"choose one of: {', '.join(BY_NAME)}")
+        self.ds: GeoBenchDataset = BY_NAME[ds]
+        self.partition = str(self.config["partition"])
+        self.bands = self.config["bands"] or self.ds.default_bands
+
+    @property
+    def spec(self) -> TaskSpec:
+        ds = self.ds
+        b = self.bands
+        n_bands = ds.bands if b == "all" else 3 if b == "rgb" else len(
+            [x for x in b.split(",") if x.strip()] if isinstance(b, str) else list(b))
+        return image_spec(
+            self.name, ds.problem, (n_bands, ds.pixels, ds.pixels), ds.num_classes,
+            primary=ds.primary,
+            splits=f"GEO-Bench partition {self.partition!r} ({ds.sizes} for 'default'); "
+                   "validation = the partition's 'valid' list",
+            source=f"{SOURCE}; {ds.benchmark}/{ds.folders[0]}", license=ds.license,
+            citation=CITATION, description=f"GEO-Bench {ds.name}: {ds.what}",
+            extra={"modality": "satellite", "benchmark": ds.benchmark,
+                   "partition": self.partition, "bands": self.bands,
+                   "normalization": "per band, fitted on the training split",
+                   "augmentation": "flips + 90-degree rotations, training batches only"
+                   if self.config["augment"] else "none"})
+
+    def dataset_dir(self) -> Path:
+        root = geobench_root(self.config["root"])
+        found = find_dataset_dir(root, self.ds)
+        if found is not None:
+            return found
+        if not self.config["download"]:
+            raise DataError(f"GEO-Bench dataset {self.ds.name} is not in {root / self.ds.benchmark}",
+                            _how_to_get(root, self.ds))
+        return fetch_dataset(root, self.ds)
+
+    def load(self) -> TaskData:
+        d = self.dataset_dir()
+        part = io.read_partition(d, self.partition)
+        problem = self.ds.problem.value
+        x_tr, y_tr, bands = io.load_split(d, part["train"], self.bands, problem)
+        x_va, y_va, _ = io.load_split(d, part["valid"], bands, problem)
+        x_te, y_te, _ = io.load_split(d, part["test"], bands, problem)
+        self._check_labels(y_tr, y_va, y_te)
+        return image_task_data(
+            (x_tr, y_tr), (x_va, y_va), (x_te, y_te), self.ds.problem, bands=tuple(bands),
+            augment=bool(self.config["augment"]),
+            info={"dataset_dir": str(d), "partition": self.partition,
+                  "class_names": io.class_names(d, self.ds.num_classes),
+                  "published_band_stats": io.read_json(d, "band_stats.json") is not None})
+
+    def _check_labels(self, *ys: Any) -> None:
+        k = self.ds.num_classes
+        for y in ys:
+            if self.ds.problem.value == "multilabel":
+                bad = y.ndim != 2 or y.shape[1] != k
+            else:
+                bad = y.size and (y.min() < 0 or y.max() >= k)
+            if bad:
+                raise DataError(f"{self.name}: labels do not fit {k} classes "
+                                f"(shape {y.shape}, range {y.min()}..{y.max()})",
+                                "the dataset folder holds a different dataset")
+
+    def data_size(self) -> int | None:
+        return None
