@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--task", help="wildcard filter on task names")
     s.add_argument("--budget", help="only results of this budget (needed when a store holds "
                                     "several budgets of the same jobs)")
+    s.add_argument("--published", action="store_true",
+                   help="also show what papers report on these tasks (rows of kind "
+                        "`published`, never part of the statistics)")
 
     s = sub.add_parser("rerun", parents=[common], help="run a stored job again and compare",
                        **_fmt("""\

@@ -331,7 +331,12 @@ def leaderboard(args: argparse.Namespace) -> int:
         frame = frame[[fnmatch.fnmatch(t, args.task) for t in frame["task"]]]
     if getattr(args, "budget", None):
         frame = frame[frame["budget"] == args.budget]
-    result = build_leaderboard(frame, args.out)
+    published = None
+    if getattr(args, "published", False):
+        from sfmbench.leaderboard.published import load_published
+        published = load_published()
+    result = build_leaderboard(frame, args.out, examples_dir=_run_dir() / "predictions",
+                               published=published)
     out.print(render_table(result.leaderboard))
     console.print(f"wrote {', '.join(str(p) for p in result.paths.values())}")
     return 0

@@ -40,6 +40,21 @@ class ArraySplit:
     def inputs(self) -> "ArrayInputs":
         return ArrayInputs(self.x)
 
+    def subset(self, index: np.ndarray) -> "ArraySplit":
+        """The samples at ``index`` (same meta and augmentation)."""
+        return ArraySplit(self.x[index], self.y[index], dict(self.meta), augment=self.augment)
+
+    def sample(self, size: int | float | None, seed: int) -> "ArraySplit":
+        """A seeded random subset without replacement, in the original order: ``size`` samples
+        (int) or a fraction (float <= 1); the whole split when ``size`` is None or too large."""
+        if size is None:
+            return self
+        n = int(round(size * len(self))) if isinstance(size, float) and size <= 1 else int(size)
+        if n <= 0 or n >= len(self):
+            return self
+        return self.subset(np.sort(np.random.default_rng(seed).choice(len(self), n,
+                                                                       replace=False)))
+
 
 @dataclass
 class ArrayInputs:

@@ -34,14 +34,16 @@ class LeaderboardResult:
 
 def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: float = 0.95,
                       n_resamples: int = 2000, seed: int = 0,
-                      title: str = "sfmbench leaderboard") -> LeaderboardResult:
+                      title: str = "sfmbench leaderboard", examples_dir: Path | str | None = None,
+                      published: pd.DataFrame | None = None) -> LeaderboardResult:
     """Aggregate ``rows`` (one per job, ResultRow columns) and write into ``out_dir``:
     ``leaderboard.csv``, ``summary.csv``, ``leaderboard.md`` and ``leaderboard.html``.
 
     Deterministic: the same rows, ``seed`` and ``n_resamples`` give byte-identical files.
     Raises SfmbenchError when there is no successful result.
     """
-    board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed,
+                      examples_dir=examples_dir, published=published)
     summary = summarize(rows, board, confidence=confidence, n_resamples=n_resamples, seed=seed)
     out = Path(out_dir)
     try:

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from sfmbench.codecs.dna import ALPHABET
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport, Method
@@ -25,7 +26,7 @@ from sfmbench.metrics import score
 from sfmbench.specs import ProblemType
 from sfmbench.tuning import best_trial, optimize
 
-_ALPHABET = 5  # A, C, G, T, N
+_ALPHABET = len(ALPHABET)  # A, C, G, T, N
 
 
 def kmer_features(x: np.ndarray, k: int) -> sp.csr_matrix:

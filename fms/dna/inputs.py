@@ -1,7 +1,7 @@
 """From the shared one-hot DNA encoding to a model's tokens.
 
 Genomics tasks hand methods one-hot arrays ``(N, 5, L)`` (channels A, C, G, T, N; see
-:mod:`sfmbench.tasks.genomics.encoding`). DNA language models read strings through their own
+:mod:`sfmbench.codecs.dna`). DNA language models read strings through their own
 tokenizer, so samples are decoded back to strings and tokenized once per split into a
 :class:`TokenizedSplit`, a torch ``Dataset`` the shared training loop batches as dicts.
 """
@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import Dataset
 
 from sfmbench.errors import DataError
-from sfmbench.tasks.genomics.encoding import ALPHABET, decode
+from sfmbench.codecs.dna import ALPHABET, decode
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def to_sequences(x: np.ndarray) -> list[str]:
         raise DataError(f"DNA foundation models expect one-hot inputs of shape (N, "
                         f"{len(ALPHABET)}, L) in the channel order {ALPHABET}, got {x.shape}",
                         "use a genomics task (its loader encodes sequences with "
-                        "sfmbench.tasks.genomics.encoding.encode)")
+                        "sfmbench.codecs.dna.encode)")
     return decode(x)
 
 

@@ -21,7 +21,7 @@ _BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
 def _split(n: int, length: int, window: int, rng: np.random.Generator
            ) -> tuple[np.ndarray, np.ndarray]:
-    from sfmbench.tasks.genomics.encoding import encode
+    from sfmbench.codecs.dna import encode
 
     gc = rng.uniform(0.2, 0.8, n)
     at, cg = (1 - gc) / 2, gc / 2

@@ -2,7 +2,7 @@
 user's own CSV folder (``genomics/csv task.path=DIR``).
 
 Every task is a DNA sequence classification task whose inputs are one-hot ``(5, L)`` arrays
-(channels A, C, G, T, N; see :mod:`sfmbench.tasks.genomics.encoding`). Names are registered
+(channels A, C, G, T, N; see :mod:`sfmbench.codecs.dna`). Names are registered
 lazily from the data tables in :mod:`sfmbench.tasks.genomics.catalog`; importing this package
 stays cheap.
 """

@@ -8,7 +8,7 @@ from sfmbench.data import TaskData
 from sfmbench.specs import ProblemType, TaskSpec
 from sfmbench.task import Task
 
-from .encoding import ALPHABET
+from sfmbench.codecs.dna import ALPHABET
 from .sequences import SequenceTable, build_task_data, holdout, max_length
 
 

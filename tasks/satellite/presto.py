@@ -121,7 +121,8 @@ def pack_inputs(x: np.ndarray, dynamic_world: np.ndarray, month: np.ndarray,
 
 class PrestoTask(Task):
     """One of Presto's pixel-time-series regression tasks (``dataset``: algae-blooms,
-    fuel-moisture); ``root`` overrides the data root, ``val_seed`` draws fuel moisture's
+    fuel-moisture); ``root`` replaces the data cache as the folder holding
+    ``presto/data/<task>/npy`` (a local copy: nothing is downloaded or checksum-pinned there), ``val_seed`` draws fuel moisture's
     validation sites."""
 
     params: ClassVar[dict[str, Any]] = {"dataset": "algae-blooms", "root": None, "val_seed": 42}
@@ -167,7 +168,7 @@ class PrestoTask(Task):
             url = BUCKET_URL.format(task=d.folder, file=f"{name}.npy")
             path = ensure_file(Path("presto") / "data" / d.folder / "npy" / f"{name}.npy", url,
                                dict(d.sha256).get(name))
-        else:
+        elif not self.config["root"]:   # the cache holds the published files: pinned
             from sfmbench.download import verify
             verify(path, dict(d.sha256).get(name))
         try:

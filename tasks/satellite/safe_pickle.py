@@ -27,7 +27,8 @@ GEOBENCH_MODULES = frozenset({
     "geobench.io.dataset", "geobench.io.label", "geobench.io.task", "ccb", "ccb.io",
     "ccb.io.dataset", "ccb.io.label", "ccb.io.task"})
 #: other classes found in band metadata, rebuilt as records of their pickled state
-RECORD_CLASSES = frozenset({("rasterio.crs", "CRS"), ("rasterio._crs", "_CRS")})
+RECORD_CLASSES = frozenset({("affine", "Affine"), ("rasterio.crs", "CRS"),
+                            ("rasterio._crs", "_CRS")})
 _DATETIME = {name: getattr(datetime, name)
              for name in ("date", "datetime", "time", "timedelta", "timezone")}
 _BUILTINS = {"set": set, "frozenset": frozenset, "complex": complex, "bytearray": bytearray,
@@ -72,15 +73,6 @@ def _record_type(module: str, name: str) -> type[Record]:
     if key not in _RECORD_TYPES:
         _RECORD_TYPES[key] = type(name, (Record,), {"qualname": f"{module}.{name}"})
     return _RECORD_TYPES[key]
-
-
-def _affine(*coefficients: float) -> tuple[float, ...]:
-    """``affine.Affine(a, b, c, d, e, f)`` as a plain tuple of floats."""
-    if len(coefficients) not in (6, 9) or not all(isinstance(c, (int, float))
-                                                   for c in coefficients):
-        raise UnsafePickleError("affine.Affine with unexpected arguments",
-                                "the file does not hold GEO-Bench metadata")
-    return tuple(float(c) for c in coefficients)
 
 
 def _reconstructor(cls: Any, base: Any, state: Any) -> Any:
@@ -152,8 +144,6 @@ class SafeUnpickler(pickle.Unpickler):
             return OrderedDict
         if key == ("copyreg", "_reconstructor"):
             return _reconstructor
-        if key == ("affine", "Affine"):
-            return _affine
         if (module in GEOBENCH_MODULES and name.isidentifier()) or key in RECORD_CLASSES:
             return _record_type(module, name)
         raise UnsafePickleError(

@@ -19,12 +19,14 @@ class CSVForecastTask(Task):
     """Forecast every channel (or one ``target`` column) of the CSV at ``path``.
 
     The file needs a date column (``date_column``) and numeric value columns; rows are split
-    chronologically by the ``split`` fractions (default 0.7/0.1/0.2).
+    chronologically by the ``split`` fractions (default 0.7/0.1/0.2). Time stamps must be
+    strictly increasing unless ``strict_dates=false`` (then rows stay in file order, and what
+    was let through is logged as a warning).
     """
 
     params: ClassVar[dict[str, Any]] = {"path": None, "horizon": None, "target": None,
                                         "date_column": "date", "split": (0.7, 0.1, 0.2),
-                                        "lookback": 512}
+                                        "lookback": 512, "strict_dates": True}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
@@ -37,6 +39,8 @@ class CSVForecastTask(Task):
         self.split = RatioSplit.parse(self.config["split"])
         self.target = self.config["target"] or None
         self.date_column = str(self.config["date_column"])
+        from sfmbench.parsing import parse_bool
+        self.strict_dates = parse_bool(self.config["strict_dates"], "task.strict_dates")
 
     @cached_property
     def _columns(self) -> list[str]:
@@ -45,7 +49,19 @@ class CSVForecastTask(Task):
         if not self.path.is_file():
             raise DataError(f"no such file: {self.path}",
                             "check task.path; the file must exist and be readable")
-        return [str(c) for c in pd.read_csv(self.path, nrows=0).columns]
+        try:
+            return [str(c) for c in pd.read_csv(self.path, nrows=0).columns]
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{self.path} is empty", "give a CSV with a header row (a date "
+                            "column and value columns) and data rows") from None
+        except (OSError, ValueError, UnicodeDecodeError) as exc:  # unreadable, not a CSV
+            raise DataError(f"cannot read {self.path} as CSV ({type(exc).__name__})",
+                            "check task.path: a readable comma-separated file") from None
+
+    def identity(self) -> str | None:
+        """``<file name>:<sha256 prefix>``: a changed file is a new job, never "stored"."""
+        from sfmbench.download import content_identity
+        return content_identity(self.path)
 
     @property
     def spec(self) -> TaskSpec:
@@ -62,7 +78,11 @@ class CSVForecastTask(Task):
         from .csvio import read_series_csv
         from .windows import build_task_data
 
-        table = read_series_csv(self.path, self.date_column, self.target)
+        from .ltsf import report_quirks
+
+        table = read_series_csv(self.path, self.date_column, self.target,
+                                strict_dates=self.strict_dates)
+        report_quirks(table, self.path.name)
         borders = self.split.borders(len(table.values))
         return build_task_data(table.values, borders, self.lookback, self.horizon, table.channels,
                                info={"file": str(self.path), "target": self.target})

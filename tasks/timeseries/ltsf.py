@@ -1,6 +1,15 @@
-"""Long-term forecasting (LTSF) tasks on the community CSVs, with the community conventions."""
+"""Long-term forecasting (LTSF) tasks on the community CSVs, with the community conventions.
+
+The canonical files load exactly as the standard loaders (TSLib, DASHA, Auto-AR) read them:
+rows in file order, split by row index; the dates are not checked for order or repeats
+(Weather's repeated time stamp stays, as in every published number). What a file holds beyond
+plain values (repeated time stamps, -9999 sentinels) is said in ``sfmbench tasks show`` (the
+catalog's ``quirks``) and in a warning when the file is loaded, never silently dropped or used.
+"""
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,6 +22,22 @@ from sfmbench.task import Task
 from .catalog import CACHE_DIR, DATASETS, LTSFDataset
 from .params import positive_int
 from .splits import FixedSplit
+
+log = logging.getLogger(__name__)
+
+
+def report_quirks(table: "object", name: str) -> list[str]:
+    """Warn about what a loaded series holds besides plain values (sentinels, repeated or
+    unordered time stamps); returns the messages."""
+    messages = [f"{name}: {note}" for note in getattr(table, "notes", ())]
+    for channel, count in table.sentinels().items():  # type: ignore[attr-defined]
+        messages.append(f"{name}: column {channel!r} holds the missing-value sentinel -9999 in "
+                        f"{count} row(s); the values are used as they are in the file (as in "
+                        "every published result on it), not filled")
+    for message in messages:
+        warnings.warn(message, UserWarning, stacklevel=3)
+        log.warning(message)
+    return messages
 
 #: every forecasting task reports these, on the standardized scale; the first is primary
 METRICS = ("mse", "mae")
@@ -61,7 +86,8 @@ class LTSFTask(Task):
             citation=d.citation,
             description=f"{d.name} ({d.description}), every {d.step}; forecast {self.horizon} "
                         f"steps from {self.lookback}",
-            extra={"dataset": d.name, "file": d.relpath, "sha256": d.sha256, "step": d.step})
+            extra={"dataset": d.name, "file": d.relpath, "sha256": d.sha256, "step": d.step,
+                   "quirks": d.quirks or "none known", "lookback_note": d.lookback_note})
 
     def locate(self) -> Path:
         """The CSV to read: ``path`` if given, else the cached file (downloaded if missing)."""
@@ -83,7 +109,8 @@ class LTSFTask(Task):
 
         d = self.dataset
         path = self.locate()
-        table = read_series_csv(path)
+        table = read_series_csv(path, strict_dates=False)   # split by row index, as published
+        quirks = report_quirks(table, d.filename)
         if len(table.channels) != d.channels:
             raise DataError(f"{path} has {len(table.channels)} value columns; {d.name} has "
                             f"{d.channels}", f"this is not the canonical {d.filename}: delete it "
@@ -91,7 +118,7 @@ class LTSFTask(Task):
         borders = d.split.borders(len(table.values))
         return build_task_data(table.values, borders, self.lookback, self.horizon, table.channels,
                                info={"dataset": d.name, "file": str(path), "source": d.url,
-                                     "sha256": d.sha256})
+                                     "sha256": d.sha256, "quirks": quirks})
 
     def data_size(self) -> int | None:
         split = self.dataset.split

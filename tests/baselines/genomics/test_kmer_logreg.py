@@ -15,7 +15,7 @@ from sfmbench.metrics import compute_metrics
 from sfmbench.runner import RunSettings, run_job
 from sfmbench.store import Store
 from sfmbench.baselines.genomics import kmer
-from sfmbench.tasks.genomics.encoding import encode
+from sfmbench.codecs.dna import encode
 
 
 def test_kmer_counts_skip_padding_and_are_normalized() -> None:

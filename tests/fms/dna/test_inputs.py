@@ -9,7 +9,7 @@ from sfmbench import DataError
 from sfmbench.errors import ConfigError
 from sfmbench.fms.dna.backbone import SequenceClassifier, last_hidden_state, pool
 from sfmbench.fms.dna.inputs import prepare_tokenizer, to_sequences, tokenize
-from sfmbench.tasks.genomics.encoding import encode
+from sfmbench.codecs.dna import encode
 
 
 def test_to_sequences_inverts_the_shared_encoding():

@@ -13,7 +13,7 @@ from sfmbench.config import make_job, model_config
 from sfmbench.errors import DataError, SfmbenchError
 from sfmbench.fms.base import REMOTE_CODE_OVERRIDE, check_contract
 from sfmbench.fms.dna import ADAPTERS
-from sfmbench.tasks.genomics.encoding import encode
+from sfmbench.codecs.dna import encode
 from tests.fms.dna.conftest import TASK
 
 FAMILY_OF_YAML = {"nt-v2-50m": "nucleotide-transformer", "nt-500m-human-ref":

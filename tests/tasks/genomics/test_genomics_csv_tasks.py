@@ -13,7 +13,7 @@ from sfmbench.data import ArrayInputs
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.tasks.genomics import gue_archive
 from sfmbench.tasks.genomics.catalog import GUE
-from sfmbench.tasks.genomics.encoding import decode
+from sfmbench.codecs.dna import decode
 
 
 def test_every_gue_dataset_is_registered() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sfmbench.errors import DataError
-from sfmbench.tasks.genomics.encoding import (ALPHABET, decode, encode, lengths_of,
+from sfmbench.codecs.dna import (ALPHABET, decode, encode, lengths_of,
                                               reverse_complement)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sfmbench.errors import DataError
+from ..errors import DataError
 
 #: channel order of the one-hot encoding
 ALPHABET = "ACGTN"

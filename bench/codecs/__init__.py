@@ -1,0 +1,4 @@
+"""Modality codecs: the one encoding of each input modality that tasks, baselines and FMs share.
+
+``sfmbench.codecs.dna``: DNA strings <-> one-hot ``(N, 5, L)`` uint8 in A, C, G, T, N order.
+"""

@@ -1,0 +1,115 @@
+"""BigEarthNet-S2: the six real patches of the shared data load through the real loader
+(torchgeo's dataset class over the official layout), with both nomenclatures."""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sfmbench.catalog import create_task
+from sfmbench.errors import DataError
+
+#: the CORINE labels of the six example patches, mapped by hand from TU Berlin's
+#: label_indices.json (43-class name -> 19-class name)
+TO_19 = {
+    "Non-irrigated arable land": "Arable land",
+    "Land principally occupied by agriculture, with significant areas of natural vegetation":
+        "Land principally occupied by agriculture, with significant areas of natural vegetation",
+    "Pastures": "Pastures",
+    "Complex cultivation patterns": "Complex cultivation patterns",
+    "Broad-leaved forest": "Broad-leaved forest",
+    "Transitional woodland/shrub": "Transitional woodland, shrub",
+    "Coniferous forest": "Coniferous forest",
+    "Mixed forest": "Mixed forest",
+    "Peatbogs": "Inland wetlands",
+    "Water bodies": "Inland waters",
+}
+
+
+@pytest.mark.shared_data
+def test_six_real_patches_load_with_both_nomenclatures(shared_data: Path, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    pytest.importorskip("torchgeo")
+    archive = shared_data / "bigearthnet" / "BigEarthNet-S2-Example.tar.bz2"
+    if not archive.is_file():
+        pytest.skip(f"{archive} is missing")
+    monkeypatch.setenv("SFMBENCH_DATA", str(shared_data))
+    with tarfile.open(archive) as tf:   # patch names and their labels, read independently
+        metas = {Path(m.name).parent.name: json.load(tf.extractfile(m))["labels"]
+                 for m in tf.getmembers() if m.name.endswith("_labels_metadata.json")}
+    patches = sorted(metas)
+    assert len(patches) == 6
+    splits = tmp_path / "splits"   # official split format: "s2_patch,s1_patch" per line
+    splits.mkdir()
+    order = {"train": patches[:2], "val": patches[2:4], "test": patches[4:]}
+    for split, names in order.items():
+        (splits / f"bigearthnet-{split}.csv").write_text(
+            "".join(f"{n},S1B_IW_GRDH_{i}\n" for i, n in enumerate(names)))
+    cache = tmp_path / "cache"
+    from torchgeo.datasets import BigEarthNet
+
+    for k in (43, 19):
+        task = create_task(f"satellite/bigearthnet-{k}",
+                           {"cache": str(cache), "splits_dir": str(splits), "download": False})
+        data = task.load()
+        classes = BigEarthNet.class_sets[k]
+        got = {"train": data.train.y, "val": data.val.y, "test": data.test.targets}
+        for split, names in order.items():
+            assert got[split].shape == (2, k)
+            for row, name in zip(got[split], names):
+                want = set(metas[name]) if k == 43 else {TO_19[lab] for lab in metas[name]}
+                assert {classes[i] for i in np.flatnonzero(row)} == want
+        for x in (data.train.x, data.val.x, data.test.inputs.x):
+            assert x.shape == (2, 12, 120, 120) and np.isfinite(x).all()
+        assert data.info["normalization"]["bands"][8] == "B8A"
+    # extracted into the cache, never next to the archive
+    assert any(cache.rglob("*_B8A.tif"))
+    assert not (shared_data / "bigearthnet" / "BigEarthNet-v1.0").exists()
+
+
+def test_missing_data_names_the_folder(tmp_path: Path) -> None:
+    task = create_task("satellite/bigearthnet-19", {"root": str(tmp_path / "ben"),
+                                                    "download": False})
+    with pytest.raises(DataError, match="is not in") as err:
+        task.prepared_root()
+    assert str(tmp_path / "ben") in (err.value.hint or "")
+
+
+def _tar_with(member: tarfile.TarInfo, path: Path, data: bytes = b"x") -> Path:
+    with tarfile.open(path, "w:gz") as tf:
+        ok = tarfile.TarInfo("Top/patch/ok.tif")
+        ok.size = 1
+        tf.addfile(ok, io.BytesIO(b"1"))
+        member.size = len(data) if member.isfile() else 0
+        tf.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    return path
+
+
+@pytest.mark.parametrize("name,kind", [("Top/../../evil.txt", tarfile.REGTYPE),
+                                       ("/etc/evil.txt", tarfile.REGTYPE),
+                                       ("Top/link", tarfile.SYMTYPE)])
+def test_unsafe_archive_members_are_refused(tmp_path: Path, name: str, kind: bytes) -> None:
+    from sfmbench.tasks.satellite.archives import extract_tar
+
+    member = tarfile.TarInfo(name)
+    member.type = kind
+    if kind == tarfile.SYMTYPE:
+        member.linkname = "/etc/passwd"
+    archive = _tar_with(member, tmp_path / "a.tar.gz")
+    with pytest.raises(DataError, match="outside|link"):
+        extract_tar(archive, tmp_path / "out", "BigEarthNet-v1.0")
+    assert not (tmp_path / "out" / "BigEarthNet-v1.0").exists()
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_archive_top_folder_is_replaced(tmp_path: Path) -> None:
+    from sfmbench.tasks.satellite.archives import extract_tar
+
+    member = tarfile.TarInfo("Top/patch/b.tif")
+    archive = _tar_with(member, tmp_path / "a.tar.gz")
+    out = extract_tar(archive, tmp_path / "out", "BigEarthNet-v1.0")
+    assert sorted(p.name for p in (out / "patch").iterdir()) == ["b.tif", "ok.tif"]

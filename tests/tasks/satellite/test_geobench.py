@@ -1,0 +1,144 @@
+"""GEO-Bench tasks read fixture files written in GEO-Bench's exact format by
+``make_geobench_fixtures.py``, through the real loader."""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("h5py")
+
+from sfmbench.catalog import create_task, task_names  # noqa: E402
+from sfmbench.errors import DataError  # noqa: E402
+
+from .make_geobench_fixtures import write_all  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("geobench")
+    return root, write_all(root)
+
+
+def _load(name: str, root: Path, **kw: Any):
+    return create_task(f"satellite/{name}", {"root": str(root), "download": False, **kw}).load()
+
+
+def _expected(root: Path, bench: str, folder: str, labels: dict[str, Any], split: str,
+              partition: str = "default") -> np.ndarray:
+    part = json.loads((root / bench / folder / f"{partition}_partition.json").read_text())
+    return np.stack([np.asarray(labels[n]) for n in part[split]])
+
+
+def test_every_geobench_task_is_registered() -> None:
+    names = task_names("satellite/m-*")
+    assert len(names) == 12
+    for n in names:
+        spec = create_task(n).spec   # cheap: no data needed
+        assert spec.primary_metric in {"accuracy", "f1_micro", "miou"}
+        assert spec.source and spec.license and spec.splits
+
+
+def test_classification_loads_with_labels_and_train_normalization(fixtures) -> None:
+    root, labels = fixtures
+    data = _load("m-eurosat", root)
+    assert data.train.x.shape == (6, 13, 64, 64) and data.val.x.shape == (3, 13, 64, 64)
+    exp = labels["m-eurosat"]
+    np.testing.assert_array_equal(data.train.y, _expected(root, "classification_v1.0",
+                                                          "m-eurosat", exp, "train"))
+    np.testing.assert_array_equal(data.test.targets, _expected(root, "classification_v1.0",
+                                                               "m-eurosat", exp, "test"))
+    # per-band statistics of the training split: train is standardized, val/test use them
+    norm = data.info["normalization"]
+    assert norm["fitted_on"] == "train" and len(norm["mean"]) == 13
+    np.testing.assert_allclose(data.train.x.mean(axis=(0, 2, 3)), 0, atol=1e-4)
+    np.testing.assert_allclose(data.train.x.std(axis=(0, 2, 3)), 1, atol=1e-3)
+    assert abs(data.val.x.mean(axis=(0, 2, 3))).max() > 1e-3   # not re-fitted on validation
+    # band k was written around 1000 + 100 k
+    np.testing.assert_allclose(norm["mean"], 1000 + 100 * np.arange(13), rtol=0.01)
+    assert data.train.augment is not None and data.val.augment is None
+
+
+def test_multilabel_and_segmentation(fixtures) -> None:
+    root, labels = fixtures
+    ml = _load("m-bigearthnet", root)
+    assert ml.train.x.shape == (6, 12, 120, 120) and ml.train.y.shape == (6, 43)
+    np.testing.assert_array_equal(ml.train.y, _expected(
+        root, "classification_v1.0", "m-bigearthnet", labels["m-bigearthnet"], "train"))
+    seg = _load("m-chesapeake-landcover", root, bands="Red,Green,Blue")
+    assert seg.train.x.shape == (6, 3, 256, 256) and seg.train.y.shape == (6, 256, 256)
+    np.testing.assert_array_equal(seg.val.y, _expected(
+        root, "segmentation_v1.0", "m-chesapeake-landcover", labels["m-chesapeake-landcover"],
+        "valid"))
+    assert seg.train.augment.segmentation
+
+
+def test_label_efficiency_partition(fixtures) -> None:
+    root, _ = fixtures
+    full = _load("m-eurosat", root)
+    part = _load("m-eurosat", root, partition="0.50x_train")
+    assert len(part.train) == 3 and len(part.val) == len(full.val) == 3
+    np.testing.assert_array_equal(part.test.targets, full.test.targets)
+    with pytest.raises(DataError, match="(?s)0.10x_train.*available: 0.50x_train, default"):
+        _load("m-eurosat", root, partition="0.10x_train")
+
+
+def test_malicious_sample_is_refused(fixtures, tmp_path: Path) -> None:
+    import shutil
+
+    import h5py
+
+    src_root, _ = fixtures
+    root = tmp_path / "gb"
+    shutil.copytree(src_root / "classification_v1.0" / "m-eurosat",
+                    root / "classification_v1.0" / "m-eurosat")
+    part = json.loads((root / "classification_v1.0/m-eurosat/default_partition.json").read_text())
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            import os
+            return (os.system, (f"touch {marker}",))
+
+    with h5py.File(root / "classification_v1.0/m-eurosat" / f"{part['valid'][0]}.hdf5", "a") as fp:
+        fp.attrs["pickle"] = str(pickle.dumps({"bands_order": [], "label": Exploit()}))
+    with pytest.raises(DataError, match="refusing to unpickle"):
+        _load("m-eurosat", root)
+    assert not marker.exists()
+
+
+def test_missing_dataset_names_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as err:
+        _load("m-so2sat", tmp_path)
+    assert str(tmp_path / "classification_v1.0") in str(err.value)
+    assert str(tmp_path / "classification_v1.0" / "m-so2sat") in (err.value.hint or "")
+
+
+def test_download_failure_names_the_folder(tmp_path: Path, monkeypatch) -> None:
+    from sfmbench.tasks.satellite import geobench
+
+    def offline(rel: str):
+        raise DataError("cannot reach the Hugging Face hub: offline")
+    monkeypatch.setattr(geobench, "_remote", offline)
+    with pytest.raises(DataError, match="downloading it failed") as err:
+        create_task("satellite/m-brick-kiln", {"root": str(tmp_path)}).load()
+    assert str(tmp_path / "classification_v1.0" / "m-brick-kiln") in (err.value.hint or "")
+
+
+def test_flat_zip_extraction_stays_in_target(tmp_path: Path) -> None:
+    import zipfile
+
+    from sfmbench.tasks.satellite.geobench import extract_flat
+
+    archive = tmp_path / "d.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("m-x/a.hdf5", b"1")
+        zf.writestr("../../evil.json", b"2")
+    out = tmp_path / "out"
+    assert extract_flat(archive, out) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["a.hdf5", "evil.json"]
+    assert not (tmp_path.parent / "evil.json").exists()
