@@ -188,7 +188,7 @@ def _request_once(url: str, part: Path, dest: Path, offset: int, bar: Any,
             if not xfer.pinned and (total is None or total != xfer.total or
                                     (xfer.validator and validator != xfer.validator)):
                 part.unlink(missing_ok=True)  # a different resource now: never splice it
-                xfer.total, xfer.validator = None, None
+                xfer.total, xfer.validator = total, validator  # start over against the new one
                 return False
             mode = "ab"
         else:  # 200: the server ignored the Range header, so the body is the whole file

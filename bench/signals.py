@@ -6,6 +6,7 @@ A ``KeyboardInterrupt`` unwinds through the harness: the job's claim is released
 """
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
@@ -16,7 +17,23 @@ def _raise_interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt(f"terminated by signal {signum}")
 
 
+def _not_an_interrupt(record: logging.LogRecord) -> bool:
+    """Drop log records whose traceback is an interrupt (optuna logs the failed trial)."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, KeyboardInterrupt)
+
+
 def sigterm_as_interrupt() -> None:
-    """Make SIGTERM raise KeyboardInterrupt in the main thread (no-op elsewhere / on Windows)."""
+    """Make SIGTERM raise KeyboardInterrupt in the main thread (no-op elsewhere / on Windows).
+
+    optuna marks the running trial failed and logs it with the interrupt's traceback; that log
+    line is dropped (the CLI says "interrupted" instead)."""
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def quiet_interrupts(logger: str = "optuna") -> None:
+    """Keep an interrupt's traceback out of ``logger``'s handlers (call after importing it)."""
+    for handler in logging.getLogger(logger).handlers:
+        if _not_an_interrupt not in handler.filters:
+            handler.addFilter(_not_an_interrupt)

@@ -97,6 +97,9 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
         raise ConfigError("a sweep needs tasks and models",
                           "give suite=NAME (see `sfmbench sweep --help`) or tasks=[..] models=[..]")
     seeds = seeds if seeds is not None else base.get("seeds", [0])
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise ConfigError(f"a sweep needs at least one seed, got seeds={seeds!r}",
+                          "e.g. seeds=[0] or seeds=[0,1,2]")
     bad = [s for s in seeds if not isinstance(s, int) or isinstance(s, bool)]
     if bad:
         raise ConfigError(f"seeds must be integers, got {bad}", "e.g. seeds=[0,1,2]")

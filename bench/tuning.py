@@ -18,10 +18,12 @@ from optuna.trial import TrialState
 
 from .context import RunContext
 from .errors import ConfigError
+from .signals import quiet_interrupts
 
 import warnings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+quiet_interrupts()  # a SIGTERM/Ctrl-C'd trial is marked failed without a logged traceback
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,11 @@ Auto-AR's wall time and peak memory on generated Electricity- and Traffic-sized 
 
 Data: ``SFMBENCH_DATA`` if set, else ``SFMBENCH_SHARED_DATA``, else ``../shared/data``. Every
 job runs through the real harness (``sfmbench.runner.run_job``): metrics over every test window,
-computed from the predictions the way every method is scored. Every choice a method makes uses train and validation only.
-The last line printed is one JSON object with every figure.
+computed from the predictions the way every method is scored. Every choice a method makes uses
+train and validation only: for Auto-AR the table shows the lag p and differencing order d it
+chose (every p in 1..lookback - d scored on validation) with that validation MSE, and the ratio
+of its test MSE / MAE to the published code's. These figures are reported, never targets: no
+default is set from them. The last line printed is one JSON object with every figure.
 """
 from __future__ import annotations
 
@@ -60,6 +63,7 @@ def run_method(task: str, name: str, budget: str,
         raise RuntimeError(f"{task} x {name} failed: {row.error}")
     return {"task": task, "method": name, "mse": row.metrics["mse"], "mae": row.metrics["mae"],
             "val_mse": row.best_val_metric, "hyperparameters": row.hyperparameters,
+            "n_candidates": row.n_trials,
             "load_s": row.load_seconds, "fit_s": row.train_seconds,
             "predict_s": row.inference_seconds,
             "wall_s": round((row.train_seconds or 0) + (row.inference_seconds or 0), 3),
@@ -128,7 +132,8 @@ def scale_rows(horizons: list[int], budget: str) -> list[dict[str, Any]]:
 
 def print_table(rows: list[dict[str, Any]], scales: list[dict[str, Any]]) -> None:
     head = (f"{'task':16s} {'method':15s} {'MSE':>7s} {'MAE':>7s} {'refMSE':>7s} {'refMAE':>7s} "
-            f"{'MSE/ref':>7s} {'MAE/ref':>7s} {'wall s':>7s} {'ref s':>6s}  chosen")
+            f"{'MSE/ref':>7s} {'MAE/ref':>7s} {'wall s':>7s} {'ref s':>6s} {'val MSE':>7s} "
+            f"{'scored':>6s}  chosen on validation")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -136,7 +141,8 @@ def print_table(rows: list[dict[str, Any]], scales: list[dict[str, Any]]) -> Non
             return format(r[key], fmt) if r.get(key) is not None else "-"
         print(f"{r['task']:16s} {r['method']:15s} {f('mse'):>7s} {f('mae'):>7s} {f('ref_mse'):>7s} "
               f"{f('ref_mae'):>7s} {f('mse_ratio'):>7s} {f('mae_ratio'):>7s} {f('wall_s', '.1f'):>7s} "
-              f"{f('ref_wall_s', '.0f'):>6s}  {r['hyperparameters']}")
+              f"{f('ref_wall_s', '.0f'):>6s} {f('val_mse'):>7s} {f('n_candidates', 'd'):>6s}  "
+              f"{r['hyperparameters']}")
     if scales:
         print()
         print(f"{'generated':12s} {'rows x ch':>11s} {'H':>4s} {'fit s':>7s} {'pred s':>7s} "
@@ -170,13 +176,12 @@ def main() -> None:
               scale_rows([int(h) for h in args.scale_horizons.split(",")], args.budget))
     print_table(rows, scales)
     autoar = {r["task"]: r for r in rows if r["method"] == "autoar"}
-    checks = {
-        "etth1_96_mse_le_0.386": autoar.get("ltsf/ETTh1-96", {}).get("mse", 9.0) <= 0.386,
-        "all_within_2pct_of_reference": all(r.get("mse_ratio", 0) <= 1.02 for r in autoar.values()),
-        "all_scales_under_4gb": all(s.get("under_4gb", False) for s in scales),
-    }
+    # resource checks only: test-split scores are reported, never checked against a target
+    checks = {"all_scales_under_4gb": all(s.get("under_4gb", False) for s in scales)}
+    chosen = {t: {**r["hyperparameters"], "val_mse": r["val_mse"], "mse_ratio": r.get("mse_ratio"),
+                  "mae_ratio": r.get("mae_ratio")} for t, r in autoar.items()}
     print(json.dumps({"budget": args.budget, "data": data_dir, "ltsf": rows, "scale": scales,
-                      "checks": checks, "total_s": round(time.perf_counter() - t0, 1)}))
+                      "autoar_chosen": chosen, "checks": checks, "total_s": round(time.perf_counter() - t0, 1)}))
 
 
 if __name__ == "__main__":

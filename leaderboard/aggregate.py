@@ -347,12 +347,11 @@ def _published_rows(published: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
     """Published figures as leaderboard rows of kind ``published`` (no statistics)."""
     rows = []
     for rec in published.to_dict("records"):
-        task = rec["task"]
-        if task not in info.index:         # only beside tasks that have measured rows
+        task, metric = rec["task"], str(rec["metric"])
+        # only beside tasks that have measured rows, and in the metric the rows rank by
+        if task not in info.index or metric != info.loc[task, "metric"]:
             continue
-        metric = str(rec["metric"])
-        direction = info.loc[task, "direction"] if metric == info.loc[task, "metric"] else (
-            "min" if metric in ("mse", "mae", "rmse") else "max")
+        direction = info.loc[task, "direction"]
         rows.append({
             "domain": info.loc[task, "domain"],
             "task": task, "metric": rec["metric"], "direction": direction,

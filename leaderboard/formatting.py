@@ -117,3 +117,146 @@ def summary_cells(row: pd.Series) -> dict[str, str]:
         "CI": fmt_interval(row["p_beats_ci_low"], row["p_beats_ci_high"], 3),
     }
 
+
+
+# ----------------------------------------------------------------------------------------------
+# the overview (tasks x methods) and page metadata shared by the HTML and Markdown pages
+# ----------------------------------------------------------------------------------------------
+#: verdict -> (mark, word) of the overview cells
+MARKS = {"win": ("▲", "win"), "loss": ("▼", "loss"), "tie": ("=", "tie"),
+         "reference": ("●", "reference")}
+_KIND_ORDER = {"tuned baseline": 0, "simple baseline": 1, "foundation model": 2,
+               "published figure": 3}
+
+
+def _col(row: pd.Series, name: str, default: Any = None) -> Any:
+    """A column of a leaderboard row, or ``default`` when this schema version lacks it."""
+    return row[name] if name in row.index else default
+
+
+def method_order(board: pd.DataFrame) -> list[str]:
+    """Methods in the one legend order: tuned baselines, simple baselines, FMs (by name)."""
+    from sfmbench.sorting import natural_key
+
+    from .plots import kind_label
+    kinds: dict[str, int] = {}
+    for _, row in board.iterrows():
+        rank = _KIND_ORDER[kind_label(row["kind"], row["tuned"])]
+        kinds[str(row["method"])] = min(rank, kinds.get(str(row["method"]), rank))
+    return sorted(kinds, key=lambda m: (kinds[m], natural_key(m)))
+
+
+def task_order(board: pd.DataFrame) -> list[tuple[str, str]]:
+    """(domain, task) pairs by domain, then natural task order."""
+    from sfmbench.sorting import natural_key
+    pairs = {(str(d), str(t)) for d, t in zip(board["domain"], board["task"])}
+    return sorted(pairs, key=lambda p: (p[0], natural_key(p[1])))
+
+
+def verdict_of(row: pd.Series) -> str:
+    """``win``/``tie``/``loss``/``reference`` against the task's reference baseline ('' if none).
+
+    Uses the leaderboard's ``verdict`` column where the schema has one; otherwise the seed CIs:
+    a win when the method's CI lies entirely on the better side of the reference's mean."""
+    verdict = _col(row, "verdict")
+    if verdict is not None and not is_missing(verdict):
+        return str(verdict)
+    ref = _col(row, "reference_baseline", "")
+    if not ref or is_missing(row["mean"]):
+        return ""
+    if row["method"] == ref:
+        return "reference"
+    delta = _col(row, "delta_vs_best_baseline")
+    if is_missing(delta):
+        return ""
+    low, high = _col(row, "delta_ci_low"), _col(row, "delta_ci_high")
+    if not (is_missing(low) or is_missing(high)):
+        return "win" if low > 0 else "loss" if high < 0 else "tie"
+    return "win" if delta > 0 else "loss" if delta < 0 else "tie"
+
+
+def overview_cell(row: pd.Series | None) -> tuple[str, str, str, str]:
+    """(normalized score text, mark, raw mean text, sort key) of one task x method cell."""
+    if row is None or is_missing(row["mean"]):
+        return MISSING, "", "", ""
+    norm = _col(row, "normalized_score")
+    verdict = verdict_of(row)
+    mark = MARKS.get(verdict, ("", ""))[0]
+    raw = fmt_mean_std(row["mean"], row["std"])
+    if norm is None or is_missing(norm):
+        return MISSING, mark, raw, ""
+    return fmt_value(float(norm), 3), mark, raw, f"{float(norm):.6g}"
+
+
+def domain_summary(board: pd.DataFrame) -> list[dict[str, str]]:
+    """Per domain and method: tasks, mean normalized score, wins/ties/losses vs the reference."""
+    records = []
+    methods = method_order(board)
+    for domain, group in board.groupby("domain", sort=True):
+        for method in methods:
+            rows = group[(group["method"] == method) & group["mean"].notna()]
+            if not len(rows):
+                continue
+            verdicts = [verdict_of(r) for _, r in rows.iterrows()]
+            norm = pd.to_numeric(rows["normalized_score"], errors="coerce") \
+                if "normalized_score" in rows else pd.Series(dtype=float)
+            first = rows.iloc[0]
+            records.append({
+                "domain": str(domain), "method": method,
+                "kind": fmt_kind(first["kind"], bool(first["tuned"])),
+                "tasks": str(len(rows)),
+                "mean norm. score": fmt_value(norm.mean(), 3) if norm.notna().any() else MISSING,
+                "W/T/L vs ref.": (f"{verdicts.count('win')}/{verdicts.count('tie')}/"
+                                  f"{verdicts.count('loss')}"
+                                  if any(v in ("win", "tie", "loss") for v in verdicts)
+                                  else ("reference" if "reference" in verdicts else MISSING)),
+            })
+    return records
+
+
+def provenance(rows: pd.DataFrame | None) -> dict[str, str]:
+    """Where the numbers come from: result dates, versions, git revisions, budgets, row counts.
+
+    Computed from the rows only, so the same rows give the same page."""
+    from sfmbench import __version__
+    info = {"rendered by": f"sfmbench {__version__}"}
+    if rows is None or not len(rows):
+        return info
+
+    def values(column: str) -> list[str]:
+        if column not in rows:
+            return []
+        return sorted({str(v) for v in rows[column] if not is_missing(v) and str(v)})
+
+    finished = pd.to_datetime(rows["finished_at"], errors="coerce", utc=True) \
+        if "finished_at" in rows else pd.Series(dtype="datetime64[ns, UTC]")
+    if finished.notna().any():
+        first, last = finished.min(), finished.max()
+        info["results dated"] = (f"{first:%Y-%m-%d}" if first.date() == last.date()
+                                 else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    info["sfmbench version of the results"] = ", ".join(values("package_version")) or MISSING
+    info["git revision"] = ", ".join(r[:12] for r in values("git_revision")) or MISSING
+    info["budget"] = ", ".join(values("budget")) or MISSING
+    status = rows["status"].astype(str) if "status" in rows else pd.Series(dtype=str)
+    info["rows"] = (f"{len(rows)} stored jobs: {int((status == 'ok').sum())} ok, "
+                    f"{int((status != 'ok').sum())} failed")
+    return info
+
+
+def problem_rows(rows: pd.DataFrame | None) -> list[dict[str, str]]:
+    """Failed and truncated jobs (one per job), with the first line of their reason."""
+    if rows is None or not len(rows):
+        return []
+    out = []
+    for _, r in rows.iterrows():
+        failed = str(r.get("status", "ok")) != "ok"
+        truncated = bool(r.get("truncated")) if not is_missing(r.get("truncated")) else False
+        if not (failed or truncated):
+            continue
+        reason = str(r.get("error") or "").strip().splitlines()
+        out.append({"task": str(r["task"]), "method": str(r["method"]),
+                    "seed": fmt_value(r.get("seed")), "budget": str(r.get("budget") or ""),
+                    "status": "failed" if failed else "truncated (guard stopped it)",
+                    "reason": (reason[0][:300] if reason else
+                               "the runaway guard cut the work short" if truncated else "")})
+    return out

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 
 from .aggregate import LEADERBOARD_COLUMNS
-from .formatting import leaderboard_cells, page_note, summary_cells
+from .formatting import (MISSING, domain_summary, leaderboard_cells, method_order,
+                         overview_cell, page_note, summary_cells, task_order)
 from .summary import SUMMARY_COLUMNS
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
@@ -39,20 +40,61 @@ def md_table(records: Iterable[Mapping[str, str]],
     return "\n".join(lines) + "\n"
 
 
+def overview_records(board: pd.DataFrame) -> list[dict[str, str]]:
+    """The overview as plain records: per task, each method's normalized score and mark."""
+    methods = method_order(board)
+    cells = {(str(r["task"]), str(r["method"])): r for _, r in board.iterrows()}
+    metric = {str(r["task"]): f"{r['metric']} {'↑' if r['direction'] == 'max' else '↓'}"
+              for _, r in board.iterrows()}
+    records = []
+    for _, task in task_order(board):
+        record = {"task": task, "metric": metric[task]}
+        for method in methods:
+            norm, mark, raw, _ = overview_cell(cells.get((task, method)))
+            record[method] = " ".join(x for x in (norm, mark) if x) if norm != MISSING \
+                else (f"{raw} {mark}".strip() or MISSING)
+        records.append(record)
+    return records
+
+
 def to_markdown(board: pd.DataFrame, summary: pd.DataFrame, *,
-                title: str = "sfmbench leaderboard", confidence: float = 0.95) -> str:
-    """The whole page: per-domain FM summary, per-task tables, column definitions."""
-    parts = [f"# {escape_md(title)}\n",
-             f"Data: `leaderboard.csv`, `summary.csv`. {escape_md(page_note(confidence))}\n",
-             "## Foundation models vs. best tuned baseline\n",
-             md_table(summary_cells(row) for _, row in summary.iterrows())]
-    for (domain, task), group in board.groupby(["domain", "task"], sort=False):
+                title: str = "sfmbench leaderboard", confidence: float = 0.95,
+                provenance: Mapping[str, str] | None = None,
+                problems: list[dict[str, str]] | None = None,
+                models: list[dict[str, str]] | None = None,
+                deterministic: Iterable[str] = ()) -> str:
+    """The whole page, in the HTML page's order; pastes into a GitHub README as it is."""
+    parts = [f"# {escape_md(title)}\n"]
+    if provenance:
+        parts.append("\n".join(f"- **{escape_md(k)}:** {escape_md(v)}"
+                               for k, v in provenance.items()) + "\n")
+    parts += [f"Data: `leaderboard.csv`, `summary.csv`. {escape_md(page_note(confidence))}\n",
+              "## Overview\n",
+              "Normalized score per task (0 = naive reference, 1 = tuned reference baseline) "
+              "and the verdict against the reference: ▲ win, = tie, ▼ loss, ● the reference "
+              "itself; the metric's mean ± std where no normalized score is defined.\n",
+              md_table(overview_records(board))]
+    det = sorted(set(deterministic))
+    if det:
+        parts.append("Deterministic methods run once per task (one value, no ±, n = 1): "
+                     f"{escape_md(', '.join(det))}.\n")
+    parts += ["## Per domain\n", md_table(domain_summary(board)),
+              "## Foundation models vs. the tuned baseline\n",
+              md_table(summary_cells(row) for _, row in summary.iterrows())]
+    if models:
+        parts += ["### Foundation models on this page\n", md_table(models)]
+    for domain, task in task_order(board):
+        group = board[board["task"] == task]
         first = group.iloc[0]
         reference = first["reference_baseline"] or "none"
         parts.append(f"## {escape_md(domain)} / {escape_md(task)}\n")
-        parts.append(f"Metric: {escape_md(first['metric'])} ({escape_md(first['direction'])}); "
+        parts.append(f"Metric: {escape_md(first['metric'])} "
+                     f"({'higher' if first['direction'] == 'max' else 'lower'} is better); "
                      f"reference baseline: {escape_md(reference)}\n")
         parts.append(md_table(leaderboard_cells(row) for _, row in group.iterrows()))
+    parts.append("## Failed or truncated jobs\n")
+    parts.append(md_table(problems) if problems
+                 else "None: every stored job finished its full budget.\n")
     parts.append("## Columns of leaderboard.csv\n")
     parts.append(md_table(({"column": k, "meaning": v} for k, v in LEADERBOARD_COLUMNS.items()),
                           escape_cell))

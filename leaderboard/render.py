@@ -12,7 +12,8 @@ from rich.text import Text
 from sfmbench.errors import SfmbenchError
 
 from .aggregate import LEADERBOARD_COLUMNS, aggregate
-from .formatting import fmt_value, leaderboard_cells, summary_cells
+from .formatting import (MISSING, fmt_mean_std, fmt_signed, fmt_value, is_missing,
+                         problem_rows, provenance, summary_cells, verdict_of)
 from .htmlpage import to_html
 from .markdown import to_markdown
 from .plots import task_plots
@@ -44,6 +45,7 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
     """
     board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed,
                       examples_dir=examples_dir, published=published)
+    board = without_empty_tasks(board)
     summary = summarize(rows, board, confidence=confidence, n_resamples=n_resamples, seed=seed)
     out = Path(out_dir)
     try:
@@ -56,12 +58,56 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
              "markdown": out / "leaderboard.md", "html": out / "leaderboard.html"}
     _write_text(paths["csv"], to_csv(board))
     _write_text(paths["summary_csv"], to_csv(summary))
+    page = {"provenance": provenance(rows), "problems": problem_rows(rows),
+            "models": fm_notes(board), "deterministic": deterministic_methods(board)}
     _write_text(paths["markdown"], to_markdown(board, summary, title=title,
-                                                       confidence=confidence))
+                                               confidence=confidence, **page))
     _write_text(paths["html"], to_html(board, summary, plots, title=title,
-                                               confidence=confidence))
+                                       confidence=confidence, **page))
     return LeaderboardResult(leaderboard=board, summary=summary, paths=paths,
-                             plots=plots is not None)
+                             plots=bool(plots))
+
+
+def without_empty_tasks(board: pd.DataFrame) -> pd.DataFrame:
+    """Drop tasks where no method has a successful row (their failures are listed apart)."""
+    if not len(board):
+        return board
+    measured = board["kind"] != "published" if "kind" in board else True
+    has_ok = (board["n"].where(measured, 0) > 0).groupby(board["task"]).transform("any")
+    return board[has_ok].reset_index(drop=True)
+
+
+def _method_class(name: str):  # -> type[Method] | None
+    """The Method class behind a model name, or None (a plugin that is not installed here)."""
+    try:
+        from sfmbench.catalog import METHODS
+        from sfmbench.config import model_config
+        return METHODS.get(model_config(name).method)
+    except Exception:  # noqa: BLE001 - the page renders without the note
+        return None
+
+
+def deterministic_methods(board: pd.DataFrame) -> list[str]:
+    """Methods of the board that declare themselves deterministic (run once per task)."""
+    return sorted(m for m in set(map(str, board["method"]))
+                  if getattr(_method_class(m), "deterministic", False))
+
+
+def fm_notes(board: pd.DataFrame) -> list[dict[str, str]]:
+    """One line per FM on the page: what it is and what it was pretrained on."""
+    notes = []
+    for method, group in board[board["kind"] == "fm"].groupby("method", sort=True):
+        description = ""
+        try:
+            from sfmbench.config import model_config
+            description = " ".join(str(model_config(str(method)).description or "").split())
+        except Exception:  # noqa: BLE001 - a plugin FM without a YAML here
+            pass
+        data = "; ".join(sorted({str(v) for v in group["pretraining_data"]
+                                 if not is_missing(v) and str(v)}))
+        notes.append({"method": str(method), "description": description or MISSING,
+                      "pretraining data": data or MISSING})
+    return notes
 
 
 def to_csv(frame: pd.DataFrame) -> str:
@@ -83,6 +129,24 @@ def _write_text(path: Path, text: str) -> None:
         raise
 
 
+def console_cells(row: pd.Series) -> dict[str, str]:
+    """The terminal view of a leaderboard row: fits 100 columns with typical names."""
+    arrow = "↑" if row["direction"] == "max" else "↓"
+    verdict = verdict_of(row)
+    return {"task": str(row["task"]), "metric": f"{row['metric']} {arrow}",
+            "method": str(row["method"]),
+            "kind": {"fm": "FM", "published": "paper"}.get(str(row["kind"]), "tuned" if bool(
+                row["tuned"]) else "ref."),
+            "mean ± std": fmt_mean_std(row["mean"], row["std"]),
+            "n": fmt_value(row["n"]),
+            "Δ vs ref.": fmt_signed(row["delta_vs_best_baseline"], 3),
+            "verdict": {"reference": "ref."}.get(verdict, verdict)}
+
+
+#: columns of the terminal table that never wrap (names are not split)
+_NO_WRAP = {"task", "method", "metric", "kind", "n", "verdict"}
+
+
 def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
     """A rich Table of a leaderboard or summary frame (any other frame: all its columns).
 
@@ -90,16 +154,16 @@ def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
     """
     columns = list(frame.columns)
     if columns == list(LEADERBOARD_COLUMNS):
-        view = lambda row: {"task": str(row["task"]), **leaderboard_cells(row)}  # noqa: E731
+        view = console_cells
     elif columns == list(SUMMARY_COLUMNS):
         view = summary_cells
     else:
         view = lambda row: {c: fmt_value(row[c]) for c in columns}  # noqa: E731
     records = [view(row) for _, row in frame.iterrows()]
     header = list(records[0]) if records else columns
-    table = Table(title=title)
+    table = Table(title=title, padding=(0, 1), collapse_padding=True)
     for name in header:
-        table.add_column(Text(name), overflow="fold")
+        table.add_column(Text(name), overflow="fold", no_wrap=name in _NO_WRAP)
     previous_task = None
     for record in records:
         task = record.get("task")

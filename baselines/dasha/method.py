@@ -41,6 +41,17 @@ SCHEDULES: dict[str, dict[int, tuple[list[int], int]]] = {
     "retrain": {1: ([30, 60, 90, 120, 160], 200), 2: ([60, 120, 160], 200)},
 }
 _INPUT_NDIM = {3: "resnet1d", 4: "wrn"}
+#: per-backbone defaults of the params left null (the published settings, dasha.md sections 2,
+#: 5, 6): 1-D ResNet width = mid channels; WRN search WRN-22-1, retrain WRN-22-8 (width = widen
+#: factor) over the satellite grid; UNet (segmentation) depth = levels, width = first channels
+BACKBONE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "resnet1d": {"width": 128, "search_width": None, "depth": 22, "kernels": [3, 5, 7, 9, 11],
+                 "dilations": [1, 3, 5, 7], "batch_size": 128},
+    "wrn": {"width": 8, "search_width": 1, "depth": 22, "kernels": [3, 5, 7, 9],
+            "dilations": [1, 3, 7, 15], "batch_size": 16},
+    "unet": {"width": 64, "search_width": 16, "depth": 4, "kernels": [3, 5, 7, 9],
+             "dilations": [1, 3, 7, 15], "batch_size": 16},
+}
 
 
 def _subsample(split: ArraySplit, size: float | int | None, seed: int) -> ArraySplit:
@@ -60,19 +71,22 @@ class Dasha(Method):
     kind: ClassVar[str] = "baseline"
     tuned: ClassVar[bool] = True
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
-        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.REGRESSION})
+        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.REGRESSION,
+         ProblemType.SEGMENTATION})
     domains: ClassVar[frozenset[str]] = frozenset({"genomics", "satellite"})
     defaults: ClassVar[dict[str, Any]] = {
-        "backbone": "auto",            # resnet1d for (C, L) inputs, wrn for (C, H, W)
-        "width": 128,                  # resnet1d mid channels / wrn widen factor (retrain, tune)
+        "backbone": "auto",            # resnet1d (C, L), wrn (C, H, W), unet for segmentation
+        # null = the backbone's default (``backbones``, from BACKBONE_DEFAULTS)
+        "width": None,                 # resnet1d mid channels / wrn widen factor / unet channels
         "search_width": None,          # width of the search net (None = width)
-        "depth": 22,                   # wrn only
-        "kernels": [3, 5, 7, 9, 11],
-        "dilations": [1, 3, 5, 7],
+        "depth": None,                 # wrn depth 6n+4 / unet levels
+        "kernels": None,
+        "dilations": None,
+        "backbones": BACKBONE_DEFAULTS,
         "grad_scale": 100.0,
         "depthwise_search": True,      # C_in == C_out layers search a depthwise proxy
         "fft": "auto",
-        "batch_size": 128,
+        "batch_size": None,
         "eval_batch_size": 512,
         "mixed_precision": True,       # float16 autocast on CUDA (ignored on CPU)
         # stage 1: DASH search
@@ -111,11 +125,24 @@ class Dasha(Method):
     def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
         super().__init__(spec, params, ctx)
         self.model: nn.Module | None = None
+        self.backbone = self._backbone()
+        per_backbone = dict((self.params.get("backbones") or {}).get(self.backbone) or {})
+        for key, value in per_backbone.items():   # fill the params left null
+            if self.params.get(key) is None:
+                self.params[key] = value
+        missing = [k for k in ("width", "depth", "kernels", "dilations", "batch_size")
+                   if self.params.get(k) is None]
+        if missing:
+            raise ConfigError(f"DASHA has no {', '.join(missing)} for backbone "
+                              f"{self.backbone!r}", f"set model.backbones.{self.backbone}."
+                              f"{missing[0]}=... or model.{missing[0]}=...")
         self.space = SearchSpace(tuple(self.params["kernels"]), tuple(self.params["dilations"]))
 
     # helpers -------------------------------------------------------------------------------
     def _backbone(self) -> str:
         name = self.params["backbone"]
+        if name == "auto" and self.spec.problem is ProblemType.SEGMENTATION:
+            name = "unet"
         if name == "auto":
             name = _INPUT_NDIM.get(len(self.spec.input_shape) + 1)
             if name is None:

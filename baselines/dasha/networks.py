@@ -1,4 +1,5 @@
-"""DASHA's backbones: the 1-D ResNet (genomics, time series) and the pre-activation Wide-ResNet.
+"""DASHA's backbones: the 1-D ResNet (genomics, time series), the pre-activation Wide-ResNet
+(images) and, in :mod:`.unet`, a segmentation UNet.
 
 Every searchable convolution is built by a :class:`ConvMaker`, so one network definition serves
 both stages: :class:`FixedConvs` builds plain convolutions with a given (kernel, dilation) per
@@ -168,14 +169,18 @@ class WideResNet(nn.Module):
 
 def build_backbone(name: str, in_channels: int, num_outputs: int, *, width: int, depth: int,
                    dropout: float, conv: ConvMaker | None) -> nn.Module:
-    """``resnet1d`` (width = mid channels) or ``wrn`` (depth 6n+4, width = widen factor)."""
+    """``resnet1d`` (width = mid channels), ``wrn`` (depth 6n+4, width = widen factor) or
+    ``unet`` (segmentation; depth = levels, width = first-level channels)."""
+    from .unet import DashUNet
+
     builders = {
         "resnet1d": lambda: ResNet1D(in_channels, num_outputs, width, dropout=dropout, conv=conv),
         "wrn": lambda: WideResNet(in_channels, num_outputs, depth, width, dropout, conv=conv),
+        "unet": lambda: DashUNet(in_channels, num_outputs, width, depth, dropout, conv=conv),
     }
     if name not in builders:
         raise ConfigError(f"unknown DASHA backbone {name!r}", f"use one of {sorted(builders)}")
     return builders[name]()
 
 
-BACKBONE_NDIM = {"resnet1d": 1, "wrn": 2}
+BACKBONE_NDIM = {"resnet1d": 1, "wrn": 2, "unet": 2}

@@ -91,7 +91,7 @@ class CrossModalAdapter(FoundationModel):
         "max_tokens": None,            # cap on body tokens (None = the body's maximum)
         "source": {"kind": "pydoc", "chunk_tokens": 64, "max_samples": 5000, "k": 10},
         "pseudo_label_k": 10,
-        "objective": "otdd",           # otdd | mmd
+        "objective": "otdd",           # otdd | mmd | none (no alignment)
         "embedder_epochs": 60,         # alignment steps; 0 = no alignment
         "align_lr": 1e-3,
         "align_batch_size": 256,       # target samples per alignment step
@@ -105,7 +105,7 @@ class CrossModalAdapter(FoundationModel):
         "eval_batch_size": 128,
         "epochs": 3,                   # refine epochs
         "max_train_samples": None,     # refine: seeded subset of train (None = all)
-        "search_space": {"embedder_epochs": [0, 60], "lr": [1e-5, 5e-5, 1e-4]},
+        "search_space": {"objective": ["none", "otdd", "mmd"], "lr": [1e-5, 5e-5, 1e-4]},
         "n_trials": 4,
         "sampler": "grid",
         "trial_epochs": 1,
@@ -124,9 +124,12 @@ class CrossModalAdapter(FoundationModel):
         if len(spec.input_shape) not in (2, 3):
             raise DataError(f"{type(self).__name__} takes (C, L) or (C, H, W) samples or "
                             f"series windows, task {spec.name!r} has shape {spec.input_shape}")
-        if self.params["objective"] not in ("otdd", "mmd"):
-            raise ConfigError(f"unknown alignment objective {self.params['objective']!r}",
-                              "use model.objective=otdd or mmd")
+        objectives = list(dict(self.params.get("search_space") or {}).get("objective", []))
+        for objective in [self.params["objective"], *objectives]:
+            if objective not in self.objectives:
+                raise ConfigError(f"unknown alignment objective {objective!r} for "
+                                  f"{type(self).__name__}",
+                                  f"use one of: {', '.join(self.objectives)}")
         self.model: CrossModalNet | None = None
         self._aligned: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._align_seconds: dict[str, float] = {}
@@ -144,6 +147,8 @@ class CrossModalAdapter(FoundationModel):
         """Train the embedder toward the source; returns what to store in the report."""
         raise NotImplementedError
 
+    #: alignment objectives; "none" skips the alignment stage
+    objectives: ClassVar[tuple[str, ...]] = ("otdd", "mmd", "none")
     #: params whose values change the aligned embedder (the alignment cache key)
     align_keys: ClassVar[tuple[str, ...]] = ("objective", "embedder_epochs", "align_lr")
 
@@ -218,7 +223,7 @@ class CrossModalAdapter(FoundationModel):
             embedder = self.make_embedder(body, p)
             start = time.perf_counter()
             info = self.align(embedder, body, train, self.source_set, p) \
-                if int(p.get("embedder_epochs") or 0) > 0 else {"aligned": False}
+                if self.aligns(p) else {"aligned": False}
             seconds = time.perf_counter() - start
             name = "/".join(f"{k}={v}" for k, v in zip(self.align_keys, key))
             self._align_seconds[name] = seconds
@@ -229,6 +234,10 @@ class CrossModalAdapter(FoundationModel):
         torch.manual_seed(self.ctx.seed)
         net = CrossModalNet(embedder, body, self.make_head(body, self.n_tokens(embedder, body)))
         return net, self._aligned[key]["info"]
+
+    @staticmethod
+    def aligns(p: dict[str, Any]) -> bool:
+        return p.get("objective") != "none" and int(p.get("embedder_epochs") or 0) > 0
 
     def finetune(self, net: CrossModalNet, train: ArraySplit, val: ArraySplit,
                  p: dict[str, Any], epochs: int, stage: str) -> Any:
@@ -244,13 +253,18 @@ class CrossModalAdapter(FoundationModel):
         def scheduler(opt: torch.optim.Optimizer) -> Any:
             return torch.optim.lr_scheduler.LambdaLR(opt, warmup_linear(warm, steps))
 
+        guard = getattr(self.ctx, "guard", None)
         config = TrainConfig(epochs=epochs, batch_size=int(p["batch_size"]),
                              eval_batch_size=int(p["eval_batch_size"]),
                              grad_clip=p.get("grad_clip"), seed=self.ctx.seed,
                              show_progress=self.ctx.show_progress, scheduler_interval="step",
-                             description=f"{self.name} {stage}")
-        return train_loop(net, train, val, self.spec, config, optimizer=optimizer,
-                          scheduler=scheduler, device=self.ctx.device)
+                             description=f"{self.name} {stage}",
+                             time_limit=guard.remaining() if guard is not None else None)
+        result = train_loop(net, train, val, self.spec, config, optimizer=optimizer,
+                            scheduler=scheduler, device=self.ctx.device)
+        if result.stopped_early and guard is not None:
+            guard.trip()          # a runaway guard stopped work: the row says truncated
+        return result
 
     @property
     def name(self) -> str:
@@ -309,6 +323,9 @@ class CrossModalAdapter(FoundationModel):
                                                        "batch_size", "epochs")}},
             architecture=self.architecture(net),
             n_trials=tuned.n_trials, epochs=result.epochs_run, stage_seconds=seconds,
+            tune_seconds=seconds["tune"] + seconds["align"] + seconds.get("search", 0.0),
+            train_samples=len(trial_train),
+            truncated=bool(getattr(getattr(self.ctx, "guard", None), "tripped", False)),
             extra={"tuning": tuned.history, "trial_value": tuned.value,
                    "align": align_info, "align_seconds": dict(self._align_seconds),
                    "source": {"description": self.source_set.description,

@@ -67,9 +67,11 @@ class L2G(CrossModalAdapter):
         "align_weight_decay": 5e-4,
         "align_samples": None,          # seeded subset of train for alignment (None = all)
         "align_batch_size": 256,
-        "search_space": {"embedder_epochs": [0, 100], "lr": [1e-5, 5e-5]},
+        "search_space": {"objective": ["none", "mmd"], "lr": [1e-5, 5e-5]},
     }
-    align_keys: ClassVar[tuple[str, ...]] = ("embedder_epochs", "align_lr", "align_momentum")
+    objectives: ClassVar[tuple[str, ...]] = ("mmd", "none")
+    align_keys: ClassVar[tuple[str, ...]] = ("objective", "embedder_epochs", "align_lr",
+                                             "align_momentum")
     budget_params: ClassVar[dict[str, str]] = {
         **CrossModalAdapter.budget_params, "search_epochs": "search_epochs",
         "search_samples": "search_subsample"}

@@ -38,19 +38,23 @@ def gaussian_mmd(source: torch.Tensor, target: torch.Tensor, kernels: int = 5,
 
 
 def class_clouds(x: torch.Tensor, labels: torch.Tensor, n_classes: int, size: int,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-    """(n_classes, size, d): each class's points resampled (with replacement) to ``size``.
-
-    Classes absent from ``labels`` get the whole set's points (their rows of ``W`` are unused).
-    """
-    out = []
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per class, up to ``size`` of its points (a random subset without replacement when it has
+    more), padded to ``size``: clouds (n_classes, size, d) and weights (n_classes, size),
+    uniform over the real points and 0 on the padding. Empty classes get one zero point."""
+    clouds, weights = [], []
     for c in range(n_classes):
         idx = (labels == c).nonzero().squeeze(1)
-        if len(idx) == 0:
-            idx = torch.arange(len(x), device=x.device)
-        pick = torch.randint(len(idx), (size,), generator=generator).to(idx.device)
-        out.append(x[idx[pick]])
-    return torch.stack(out)
+        if len(idx) > size:
+            idx = idx[torch.randperm(len(idx), generator=generator)[:size].to(idx.device)]
+        pts = x[idx] if len(idx) else x.new_zeros(1, x.shape[1])
+        n = len(pts)
+        pad = pts[:1].expand(size - n, -1)
+        clouds.append(torch.cat([pts, pad]))
+        w = x.new_zeros(size)
+        w[:n] = 1.0 / n
+        weights.append(w)
+    return torch.stack(clouds), torch.stack(weights)
 
 
 class OTDD:
@@ -79,12 +83,21 @@ class OTDD:
                                               self.n_source_classes, self.class_size, self.gen)
             self.source_w = self._pairwise(self.source_clouds, self.source_clouds)
 
-    def _pairwise(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """(len(a), len(b)) Sinkhorn divergences between the class clouds, in one batch."""
-        ka, kb = len(a), len(b)
-        left = a[:, None].expand(ka, kb, *a.shape[1:]).reshape(ka * kb, *a.shape[1:])
-        right = b[None].expand(ka, kb, *b.shape[1:]).reshape(ka * kb, *b.shape[1:])
-        return self._inner(left.contiguous(), right.contiguous()).reshape(ka, kb)
+    def _pairwise(self, a: tuple[torch.Tensor, torch.Tensor],
+                  b: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """(len(a), len(b)) Sinkhorn divergences between weighted class clouds, in one batch."""
+        (xa, wa), (xb, wb) = a, b
+        ka, kb = len(xa), len(xb)
+
+        def rows(t: torch.Tensor) -> torch.Tensor:
+            return t[:, None].expand(ka, kb, *t.shape[1:]).reshape(ka * kb, *t.shape[1:])
+
+        def cols(t: torch.Tensor) -> torch.Tensor:
+            return t[None].expand(ka, kb, *t.shape[1:]).reshape(ka * kb, *t.shape[1:])
+
+        out = self._inner(rows(wa).contiguous(), rows(xa).contiguous(),
+                          cols(wb).contiguous(), cols(xb).contiguous())
+        return out.reshape(ka, kb)
 
     def label_distances(self, x: torch.Tensor, y: torch.Tensor, n_classes: int) -> torch.Tensor:
         """The full (S + T) x (S + T) label-distance matrix for this target batch."""
@@ -103,8 +116,7 @@ class OTDD:
         n_classes = int(n_classes or int(y.max()) + 1)
         w = self.label_distances(x, y, n_classes)
         s = self.n_source_classes
-        pick = torch.randint(len(self.source_x), (min(self.batch_size, len(self.source_x)),),
-                             generator=self.gen)
+        pick = torch.randperm(len(self.source_x), generator=self.gen)[:self.batch_size]
         src = torch.cat([self.source_x[pick], self.source_y[pick, None].float()], 1)
         tgt = torch.cat([x, (y[:, None] + s).float()], 1)
 

@@ -49,16 +49,24 @@ class Orca(CrossModalAdapter):
         return PatchEmbed2d(self.channels, body.input_dim, patch, p.get("image_size"), conv,
                             body.layer_norm())
 
+    def otdd(self, source: SourceSet, p: dict[str, Any]) -> OTDD:
+        """The OTDD against ``source``; its source-source label distances are computed once
+        per source set and OTDD setting, and shared by every alignment of this fit."""
+        key = (id(source), int(p["otdd_batch_size"]), int(p["otdd_class_size"]))
+        cache = self.__dict__.setdefault("_otdd", {})
+        if key not in cache:
+            cache[key] = OTDD(torch.as_tensor(source.x), torch.as_tensor(source.y),
+                              batch_size=key[1], class_size=key[2], seed=self.ctx.seed)
+        return cache[key]
+
     def align(self, embedder: nn.Module, body: Body, train: ArraySplit, source: SourceSet,
               p: dict[str, Any]) -> dict[str, Any]:
         steps = int(p["embedder_epochs"])
         labels = torch.as_tensor(self.target_labels(train))
         n_classes = int(labels.max()) + 1
-        src_x, src_y = torch.as_tensor(source.x), torch.as_tensor(source.y)
+        src_x = torch.as_tensor(source.x)
         objective = p["objective"]
-        distance = OTDD(src_x, src_y, batch_size=int(p["otdd_batch_size"]),
-                        class_size=int(p["otdd_class_size"]), seed=self.ctx.seed) \
-            if objective == "otdd" else None
+        distance = self.otdd(source, p) if objective == "otdd" else None
         opt = torch.optim.Adam(embedder.parameters(), lr=float(p["align_lr"]))
         sched = torch.optim.lr_scheduler.MultiStepLR(
             opt, sorted({max(1, steps // 3), max(1, 2 * steps // 3)}), gamma=0.2)

@@ -6,8 +6,9 @@ per non-empty paragraph; ``{kind: datasets, path/name, split, text_column, label
 with Python (:mod:`pydoc_data.topics`, no network). Texts are tokenized by the body's tokenizer
 into chunks of ``chunk_tokens``, passed through the body's embedding layer and mean-pooled over
 each chunk: one (d,) vector per chunk. Labels come from the dataset's label column where it has
-one, else k-means pseudo-labels. Features are cached per body and source under
-``<data root>/cache/crossmodal/``.
+one, else k-means pseudo-labels. Features are cached per body and source (key: the body's
+fingerprint and the source settings) under ``source.cache_dir``, else
+``<data root>/cache/crossmodal/`` (the user cache dir when the data root is read-only).
 """
 from __future__ import annotations
 
@@ -100,23 +101,42 @@ def _chunks(tokenizer: Any, texts: list[str], labels: list[Any] | None, size: in
 
 
 def source_key(body: Body, cfg: Mapping[str, Any]) -> str:
-    blob = json.dumps({"body": body.fingerprint(), "source": dict(cfg)}, sort_keys=True,
+    """Body fingerprint + source settings (+ the text file's bytes): the cache file name."""
+    settings = {k: v for k, v in dict(cfg).items() if k != "cache_dir"}
+    blob = json.dumps({"body": body.fingerprint(), "source": settings}, sort_keys=True,
                       default=str)
     if cfg.get("kind") == "file" and cfg.get("path"):
         blob += hashlib.sha256(Path(cfg["path"]).expanduser().read_bytes()).hexdigest()
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def cache_dir() -> Path:
+def cache_dir(configured: str | None = None) -> Path | None:
+    """Where source features are cached: ``source.cache_dir``, else ``<data root>/cache/
+    crossmodal``, else the user cache dir when the data root is read-only; None = nowhere."""
+    import os
+
+    import platformdirs
+
     from sfmbench.download import data_root
-    return data_root() / "cache" / "crossmodal"
+    candidates = [Path(configured).expanduser()] if configured else [
+        data_root() / "cache" / "crossmodal",
+        Path(platformdirs.user_cache_dir("sfmbench")) / "crossmodal"]
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    return None
 
 
 def text_features(body: Body, cfg: Mapping[str, Any], seed: int = 0) -> SourceSet:
     """Source features of ``cfg`` for ``body`` (cached), capped at ``max_samples`` chunks."""
     cfg = {"kind": "pydoc", "chunk_tokens": 64, "max_samples": 5000, "k": 10, **dict(cfg)}
-    path = cache_dir() / f"{source_key(body, cfg)}.npz"
-    if path.is_file():
+    folder = cache_dir(cfg.get("cache_dir"))
+    path = folder / f"{source_key(body, cfg)}.npz" if folder is not None else None
+    if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as z:
             return SourceSet(z["x"], z["y"], str(z["description"]), str(z["labels_from"]))
     from transformers import AutoTokenizer
@@ -145,10 +165,10 @@ def text_features(body: Body, cfg: Mapping[str, Any], seed: int = 0) -> SourceSe
         y = pseudo_labels(x, int(cfg["k"]), seed)
         labels_from = "k-means"
     source = SourceSet(x, y.astype(np.int64), description, labels_from)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, x=source.x, y=source.y, description=description, labels_from=labels_from)
-    tmp.replace(path)
+    if path is not None:
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, x=source.x, y=source.y, description=description, labels_from=labels_from)
+        tmp.replace(path)
     return source
 
 

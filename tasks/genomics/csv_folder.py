@@ -139,6 +139,15 @@ class GUETask(CSVTask):
     def declared_classes(self) -> int | None:
         return self.dataset.classes
 
+    @property  # type: ignore[override]
+    def primary_metric(self) -> str:
+        """The metric GUE reports for this dataset (covid: macro F1; the others: MCC)."""
+        return self.dataset.metric
+
+    @property  # type: ignore[override]
+    def metrics(self) -> tuple[str, ...]:
+        return (self.primary_metric, *(m for m in CSVTask.metrics if m != self.primary_metric))
+
     def split_description(self) -> str:
         return "GUE train.csv / dev.csv (validation) / test.csv"
 

@@ -28,11 +28,14 @@ def register(registry: Registry) -> None:
                           problem=d.problem.value, benchmark=d.benchmark,
                           description=f"GEO-Bench v1.0 {d.benchmark.split('_')[0]}: {d.what}")
     for k in (19, 43):
-        registry.register(f"satellite/bigearthnet-{k}", f"{_PKG}.bigearthnet:BigEarthNetTask",
-                          params={"num_classes": k}, domain="satellite", modality="satellite",
-                          problem="multilabel",
-                          description=f"BigEarthNet-S2 v1.0, 12 bands 120 x 120, {k}-class "
-                                      "CORINE nomenclature, official splits")
+        for suffix, frac, what in (("", 1.0, "official splits"),
+                                   ("-10pct", 0.1, "official splits, 10 % of train (DASHA)")):
+            registry.register(f"satellite/bigearthnet-{k}{suffix}",
+                              f"{_PKG}.bigearthnet:BigEarthNetTask",
+                              params={"num_classes": k, "train_fraction": frac},
+                              domain="satellite", modality="satellite", problem="multilabel",
+                              description=f"BigEarthNet-S2 v1.0, 12 bands 120 x 120, {k}-class "
+                                          f"CORINE nomenclature, {what}")
     registry.register("satellite/eurosat-ms", f"{_PKG}.eurosat:EuroSATTask", params={},
                       domain="satellite", modality="satellite", problem="classification",
                       description="EuroSAT-MS: 13 Sentinel-2 bands, 64 x 64, 10 classes")

@@ -58,7 +58,7 @@ class SatConfig:
     size: int = 32
     num_classes: int = 4
     object_size: int = 8
-    signal: float = 1.5
+    signal: float = 2.5
     noise: float = 1.0
     data_seed: int = 0
 

@@ -50,6 +50,7 @@ def read_series_csv(path: str | Path, date_column: str = "date",
     if not path.is_file():
         raise DataError(f"no such file: {path}", "check the path (task.path=...) and that the "
                         "file exists and is readable")
+    _require_text(path)
     try:
         df = pd.read_csv(path)
     except pd.errors.EmptyDataError:
@@ -99,6 +100,19 @@ def read_series_csv(path: str | Path, date_column: str = "date",
     notes: list[str] = []
     dates = _parse_dates(df[date_column], path, date_column, notes if not strict_dates else None)
     return SeriesTable(values, tuple(str(c) for c in channels), dates, path, tuple(notes))
+
+
+def _require_text(path: Path) -> None:
+    """DataError (quoting nothing) when ``path`` is unreadable or binary, e.g. a NUL byte."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or type(exc).__name__}",
+                        "check that the file exists and is readable") from None
+    if b"\x00" in head:
+        raise DataError(f"{path} is not a text CSV file (it holds NUL bytes)",
+                        "give a comma-separated text file with a header row (task.path=...)")
 
 
 def _parse_dates(col: "object", path: Path, name: str,

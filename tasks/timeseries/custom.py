@@ -49,6 +49,8 @@ class CSVForecastTask(Task):
         if not self.path.is_file():
             raise DataError(f"no such file: {self.path}",
                             "check task.path; the file must exist and be readable")
+        from .csvio import _require_text
+        _require_text(self.path)
         try:
             return [str(c) for c in pd.read_csv(self.path, nrows=0).columns]
         except pd.errors.EmptyDataError:

@@ -85,7 +85,8 @@ class LTSFTask(Task):
             channels=d.channels, splits=d.split.describe(), source=d.url, license=d.license,
             citation=d.citation,
             description=f"{d.name} ({d.description}), every {d.step}; forecast {self.horizon} "
-                        f"steps from {self.lookback}",
+                        f"steps from {self.lookback}"
+                        + (f". The canonical file: {d.quirks}" if d.quirks else ""),
             extra={"dataset": d.name, "file": d.relpath, "sha256": d.sha256, "step": d.step,
                    "quirks": d.quirks or "none known", "lookback_note": d.lookback_note})
 

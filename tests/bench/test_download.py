@@ -207,3 +207,86 @@ def test_ensure_file_downloads_when_missing(server, monkeypatch, tmp_path):
     assert Path(path).read_bytes() == BODY
     ensure_file("deep/er/data.bin", url + "/data.bin", SHA, progress=False)
     assert len(state.ranges) == 1  # second call used the cached file
+
+
+# --- hardening: no blind resume, verified length without a checksum ----------------------------
+class NoLengthHandler(BaseHTTPRequestHandler):
+    """Answers without Content-Length and closes early: a truncated body nobody announced."""
+
+    body = BODY
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(self.body[: len(self.body) // 2])
+        self.close_connection = True
+
+
+def _serve(handler: type) -> tuple[ThreadingHTTPServer, str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def test_unannounced_length_without_checksum_is_refused(tmp_path):
+    httpd, url = _serve(NoLengthHandler)
+    try:
+        dest = tmp_path / "data.bin"
+        with pytest.raises(DataError, match="announced no length and no sha256"):
+            fetch(url + "/data.bin", dest, None, progress=False)
+        assert not dest.exists() and not dest.with_name("data.bin.part").exists()
+        # with a pinned checksum the truncated body is caught by the hash instead
+        with pytest.raises(DataError, match="checksum mismatch"):
+            fetch(url + "/data.bin", dest, SHA, progress=False)
+        assert not dest.exists()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_stale_part_is_not_resumed_without_checksum(server, tmp_path):
+    url, state = server
+    dest = tmp_path / "data.bin"
+    dest.with_name("data.bin.part").write_bytes(b"stale bytes of an older version" * 10)
+    fetch(url + "/data.bin", dest, None, progress=False)
+    assert dest.read_bytes() == BODY
+    assert state.ranges == [("/data.bin", None)]  # started over, no Range onto the stale file
+
+
+def test_resume_that_reports_another_length_starts_over(server, tmp_path):
+    url, state = server
+    state.truncate_first.add("/data.bin")
+    dest = tmp_path / "data.bin"
+    calls = {"n": 0}
+    original = Handler.do_GET
+
+    def changing(self) -> None:  # the file changes upstream between the two requests
+        calls["n"] += 1
+        if calls["n"] == 2:
+            self.state.files["/data.bin"] = BODY + b"more"
+        original(self)
+
+    Handler.do_GET = changing
+    try:
+        fetch(url + "/data.bin", dest, None, progress=False)
+    finally:
+        Handler.do_GET = original
+    assert dest.read_bytes() == BODY + b"more"  # the whole new version, never a splice
+    assert state.ranges[-1] == ("/data.bin", None)
+
+
+def test_content_identity_changes_with_content(tmp_path):
+    from sfmbench.download import content_identity
+
+    path = tmp_path / "mine.csv"
+    path.write_text("a\n1\n")
+    first = content_identity(path)
+    assert first.startswith("mine.csv:") and len(first.split(":")[1]) == 12
+    assert content_identity(path) == first
+    path.write_text("a\n2\n")
+    assert content_identity(path) != first
+    with pytest.raises(DataError, match="cannot read"):
+        content_identity(tmp_path / "missing.csv")

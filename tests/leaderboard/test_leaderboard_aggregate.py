@@ -238,3 +238,19 @@ def test_reference_baseline_is_picked_on_validation_not_test() -> None:
     board = aggregate(pd.DataFrame(rows)).set_index("method")
     assert board.loc["chronos", "reference_baseline"] == "dasha"
     assert board.loc["chronos", "reference_selected_by"] == "test"
+
+
+def test_rows_with_different_task_parameters_are_not_compared():
+    frame = pd.DataFrame([
+        make_row("ltsf/ETTh1-96", "autoar", 0, 0.38, budget="cpu",
+                 config={"task": {"name": "ltsf/ETTh1-96", "params": {"lookback": 512}}}),
+        make_row("ltsf/ETTh1-96", "dlinear", 0, 0.37, budget="cpu",
+                 config={"task": {"name": "ltsf/ETTh1-96", "params": {"lookback": 336}}}),
+        make_row("ltsf/ETTh1-96", "chronos", 0, 0.36, budget="cpu",
+                 config={"task": {"name": "ltsf/ETTh1-96", "params": {"lookback": 336}}})])
+    with pytest.raises(DataError, match=r'"lookback": 336\}\]: chronos seed 0, dlinear seed 0'
+                                        r'(.|\n)*"lookback": 512\}\]: autoar seed 0'):
+        aggregate(frame)
+    # one setting only: fine
+    board = aggregate(frame[frame["method"] != "autoar"])
+    assert set(board["method"]) == {"chronos", "dlinear"} and set(board["budget"]) == {"cpu"}

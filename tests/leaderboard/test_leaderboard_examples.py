@@ -81,6 +81,8 @@ def test_every_figure_from_known_per_example_records(tmp_path):
     assert s["iqm_normalized_score"] == pytest.approx(row["normalized_score"])
     assert (s["mean_normalized_ci_low"], s["mean_normalized_ci_high"]) == pytest.approx(
         tuple(np.quantile(norm, [0.025, 0.975])))
+    assert (s["iqm_normalized_ci_low"], s["iqm_normalized_ci_high"]) == pytest.approx(
+        (s["mean_normalized_ci_low"], s["mean_normalized_ci_high"]))     # one task: IQM = mean
     assert s["p_beats_baseline"] == pytest.approx(row["p_beats_reference"])
     assert (s["wins"], s["ties"], s["losses"]) == (
         int(row["verdict"] == "win"), int(row["verdict"] == "tie"), int(row["verdict"] == "loss"))

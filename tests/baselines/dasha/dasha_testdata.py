@@ -33,9 +33,11 @@ def motif_spec(length: int = 40) -> TaskSpec:
                     num_classes=2, extra={"modality": "genomics"})
 
 
-def budget_params(budget: str) -> dict:
-    cfg = yaml.safe_load(CONF.read_text())
-    return {**cfg["params"], **cfg["budgets"][budget]}
+def budget_params(budget: str, model: str = "dasha") -> dict:
+    """DASHA's params at ``budget`` as a job resolves them: the YAML, the budget's counts
+    (conf/budget/NAME.yaml), the YAML's refinements for that budget (merged deeply)."""
+    from sfmbench.config import model_config
+    return model_config(model).resolved_params(budget)
 
 
 class MotifTask(Task):

@@ -27,7 +27,8 @@ def _task() -> TaskData:
 def _fit_predict(data: TaskData, name: str = "dasha", seed: int = 0, **overrides):
     """What the harness does: fit on train/val, predict test inputs (labels stay here)."""
     ctx = RunContext(seed=seed, budget="smoke", device="cpu", show_progress=False)
-    method = METHODS.get(name)(motif_spec(LENGTH), {**budget_params("smoke"), **overrides}, ctx)
+    method = METHODS.get(name)(motif_spec(LENGTH), {**budget_params("smoke", name), **overrides},
+                               ctx)
     report = method.fit(data.train, data.val)
     return method, report, method.predict(data.test.inputs)
 

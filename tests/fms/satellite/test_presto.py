@@ -152,7 +152,8 @@ def test_presto_only_claims_presto_normalized_tasks(tmp_path):
 def test_published_weights_load_strictly(shared_data, monkeypatch):
     folder = shared_data / "presto"
     model = load_presto(folder)
-    state = torch.load(folder / "data" / "default_model.pt", weights_only=True)
+    state = torch.load(folder / "data" / "default_model.pt", map_location="cpu",
+                       weights_only=True)
     assert set(model.state_dict()) == set(state)
     for key, value in model.state_dict().items():
         assert torch.equal(value, state[key]), key

@@ -1,0 +1,49 @@
+"""Leaderboard output: CSV cells cannot become formulas; plot labels are not mathtext."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from sfmbench.leaderboard.render import to_csv
+from sfmbench.leaderboard.safe_csv import neutralize, neutralize_frame
+
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0",
+                                  "@SUM(A1)", "-2+3", "\t=1", "\r=1"])
+def test_formula_cells_are_neutralized(cell):
+    assert neutralize(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["autoar", "-0.5", "1e-3", "+3", "", "ltsf/csv@a.csv:12ab"])
+def test_plain_cells_are_kept(cell):
+    assert neutralize(cell) == cell
+
+
+def test_leaderboard_csv_writer_neutralizes_names_but_not_numbers():
+    frame = pd.DataFrame({"task": ["=cmd"], "method": ["@evil"], "mean": [-0.25]})
+    text = to_csv(frame)
+    back = pd.read_csv(io.StringIO(text))
+    assert back["task"][0] == "'=cmd" and back["method"][0] == "'@evil"
+    assert back["mean"][0] == -0.25
+    assert list(neutralize_frame(pd.DataFrame({"=x": [1]})).columns) == ["'=x"]
+
+
+def test_dangerous_names_through_the_real_leaderboard(tmp_path):
+    """Formula-like names are inert in both CSV files; $-names are plotted as plain text."""
+    pytest.importorskip("matplotlib")
+    from sfmbench.leaderboard import build_leaderboard
+
+    from .lb_rows import frame_from
+
+    frame = frame_from({("$x^$", "dasha"): [0.5, 0.6], ("$x^$", "=evil()"): [0.7, 0.8],
+                        ("@task", "+cmd"): [0.1, 0.2], ("@task", "dasha"): [0.3, 0.2]})
+    result = build_leaderboard(frame, tmp_path)
+    assert result.plots
+    board = pd.read_csv(result.paths["csv"])
+    cells = set(board["task"]) | set(board["method"])
+    assert {"'=evil()", "'+cmd", "'@task", "$x^$"} <= cells
+    assert not [c for c in cells if c[0] in "=+@"]
+    summary = result.paths["summary_csv"].read_text()
+    assert "\n=" not in summary and ",=" not in summary and ",+" not in summary
