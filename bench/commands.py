@@ -114,8 +114,11 @@ def end_of_run(store: Store, keys: list[str], run_dir: Path,
     out.print(table)
     for r in rows:
         if r["status"] != STATUS_OK:
+            lines = str(r.get("error") or "").strip().splitlines() or ["(no reason stored)"]
+            hints = [ln.strip() for ln in lines[1:] if ln.strip().startswith("hint:")]
             out.print(f"[red]failed[/] {escape(r['task'])} x {escape(r['method'])} "
-                      f"(seed {r['seed']}): {escape(str(r.get('error') or '').strip())}")
+                      f"(seed {r['seed']}): {escape(lines[0])}"
+                      + "".join(f"\n  [yellow]{escape(h)}[/]" for h in hints))
     preds = run_dir / "predictions"
     out.print(f"rows: {escape(redact_url(store.url))}  (`sfmbench results`)")
     if preds.is_dir():
@@ -491,6 +494,8 @@ def models(args: argparse.Namespace) -> int:
         "pretraining data": getattr(cls, "pretraining_data", None),
         "class": info["class"], "config file": info["config_file"],
         "parameters": ", ".join(f"{k}={v}" for k, v in (cfg.params or {}).items()),
+        "work per budget": "; ".join(f"{b}: " + (", ".join(f"{k}={v}" for k, v in c.items())
+                                                 or "-") for b, c in info["counts"].items()),
         "budgets": "; ".join(f"{b}: " + (", ".join(f"{k}={v}" for k, v in p.items()
                                                    if (cfg.params or {}).get(k) != v) or "-")
                              for b, p in info["budgets"].items()),

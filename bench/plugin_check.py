@@ -87,7 +87,7 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
         report.warn("model config YAML", "none found, the class defaults are used; to ship "
                     "settings add conf/model/<name>.yaml and declare its folder in the "
                     "`sfmbench.conf` entry-point group (see docs/plugins.md)")
-    issues = contract_issues(cls, cfg.params)
+    issues = contract_issues(cls, {**cfg.params, **split_prefixed(overrides or {}, "model")})
     report.add(not issues, "adapter contract", "; ".join(issues) or "complete",
                "see docs/plugins.md for the contract" if issues else None)
     if issues:

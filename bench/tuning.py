@@ -83,8 +83,12 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
                  ) -> None:
         self.name, self.seed, self.search_space = name, seed, search_space
         self._inner = _sampler(name, seed, search_space)
+        self._grid = self._inner
 
     def _for(self, trial: optuna.trial.FrozenTrial) -> optuna.samplers.BaseSampler:
+        if self.name == "grid":
+            # the grid's order is a function of the study seed; trial n takes its n-th point
+            return self._grid
         return _sampler(self.name, trial_seed(self.seed, trial.number), self.search_space)
 
     def before_trial(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:

@@ -301,7 +301,8 @@ class FoundationModel(Method):
 
         start = time.perf_counter()
         sampler = str(self.params.get("sampler") or "random")
-        first = ([{k: v for k, v in dict(first_trial).items() if k in space}]
+        # the recipe's values that are points of the space (the sampler draws the others)
+        first = ([{k: v for k, v in dict(first_trial).items() if k in space and v in space[k]}]
                  if first_trial else None)
         guard = getattr(self.ctx, "guard", None)
         study = optimize(self.ctx, objective, n_trials=n, direction=self.spec.direction,

@@ -62,8 +62,13 @@ def _text_forward(model: nn.Module, tokens: torch.Tensor, grid: tuple[int, int] 
 
 def _vit_forward(model: nn.Module, tokens: torch.Tensor, grid: tuple[int, int] | None
                  ) -> torch.Tensor:
-    out = model.encoder(tokens)
-    hidden = out[0] if isinstance(out, tuple) else out.last_hidden_state
+    layers = getattr(model, "layers", None)
+    if layers is None:                                    # transformers < 5: model.encoder
+        layers = model.encoder.layer
+    hidden = tokens
+    for layer in layers:
+        out = layer(hidden)
+        hidden = out[0] if isinstance(out, tuple) else out
     return model.layernorm(hidden)
 
 

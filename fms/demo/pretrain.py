@@ -19,8 +19,8 @@ from .corpus import generate_corpus
 from .network import CONFIG_FILE, PatchConfig, PatchEncoder, save_pretrained
 
 #: what the published checkpoint name stands for (changing any of these needs a new name)
-PRETRAINING: dict[str, Any] = {"n_series": 256, "length": 1024, "context": 128, "steps": 300,
-                               "batch_size": 64, "mask_ratio": 0.4, "lr": 1e-3, "seed": 0}
+PRETRAINING: dict[str, Any] = {"n_series": 256, "length": 1024, "context": 128, "steps": 600,
+                               "batch_size": 64, "mask_ratio": 0.4, "lr": 2e-3, "seed": 0}
 CHECKPOINT_NAME = "demo-fm-v1"
 
 
@@ -61,7 +61,7 @@ def pretrain(folder: Path, *, n_series: int, length: int, context: int, steps: i
         torch.nn.utils.clip_grad_norm_(encoder.parameters(), 1.0)
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     info = {"objective": "masked-patch reconstruction (MSE on masked patches)",
             "corpus": f"{n_series} generated series x {length} steps (sfmbench.fms.demo.corpus)",
             "final_loss": float(np.mean(losses[-20:])), "seconds": time.perf_counter() - started,

@@ -77,7 +77,7 @@ class DNAFoundationModel(FoundationModel):
     auto_classes: ClassVar[tuple[str, ...]] = ("AutoModel",)
     defaults: ClassVar[dict[str, Any]] = {
         **FoundationModel.defaults,
-        "recipe": "frozen",
+        "recipe": "full",              # frozen (a linear probe) is an explicit opt-in
         "pooling": "mean",
         "max_length": None,
         "batch_size": 32,

@@ -177,7 +177,7 @@ class Chronos(WindowForecaster):
                      zero_shot_val_metric=zero_shot_score, trials=result.history)
         return self.fit_report(best_val_metric=result.value if better else zero_shot_score,
                                hyperparameters={**result.params, "selected": extra["selected"]},
-                               n_trials=result.n_trials,
+                               n_trials=result.n_trials, tune_seconds=result.seconds,
                                stage_seconds=stages, extra=extra)
 
     def _lora_config(self) -> dict[str, Any] | None:

@@ -1,5 +1,5 @@
-"""EuroSAT-MS (``satellite/eurosat-ms``): 27,000 Sentinel-2 patches, 13 bands at 64 x 64, 10 land-use
-classes (Helber et al., 2019), through ``torchgeo.datasets.EuroSAT``.
+"""EuroSAT-MS (``satellite/eurosat-ms``): 27,000 Sentinel-2 patches, 13 bands at 64 x 64,
+10 land-use classes (Helber et al., 2019), through ``torchgeo.datasets.EuroSAT``.
 
 Data: ``task.root`` (default ``<data root>/eurosat``) with torchgeo's files:
 ``EuroSATallBands.zip`` (or its extracted ``ds/images/remote_sensing/otherDatasets/sentinel_2/
@@ -86,9 +86,10 @@ class EuroSATTask(Task):
         from torchgeo.datasets import EuroSAT
 
         root = self.root()
-        arrays = []
+        arrays, classes = [], None
         for split in ("train", "val", "test"):
             ds = EuroSAT(root=str(root), split=split, download=False)
+            classes = classes or list(ds.classes)
             x = np.empty((len(ds), N_BANDS, SIZE, SIZE), dtype=np.float32)
             y = np.empty(len(ds), dtype=np.int64)
             for i in range(len(ds)):
@@ -98,5 +99,4 @@ class EuroSATTask(Task):
         return image_task_data(*arrays, ProblemType.CLASSIFICATION,
                                bands=tuple(EuroSAT.all_band_names),
                                augment=bool(self.config["augment"]),
-                               info={"class_names": list(EuroSAT.classes)
-                                     if hasattr(EuroSAT, "classes") else None})
+                               info={"class_names": classes})

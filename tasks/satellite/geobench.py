@@ -1,11 +1,12 @@
-"""GEO-Bench v1.0 tasks (``satellite/<dataset>``, e.g. ``satellite/m-eurosat``), read from GEO-Bench's own files.
+"""GEO-Bench v1.0 tasks (``satellite/<dataset>``, e.g. ``satellite/m-eurosat``), read from
+GEO-Bench's own files.
 
 Data location: ``task.root``, else ``$GEO_BENCH_DIR``, else ``<data root>/geobench``; a dataset
 lives in ``<root>/<classification_v1.0|segmentation_v1.0>/<folder>/``. When it is missing it is
-downloaded from the canonical release (Hugging Face ``recursix/geo-bench-1.0``, one zip per
-dataset, sha256 from the hub's LFS metadata; resumable through :mod:`sfmbench.download`) and
-unpacked flat into that folder, as ``geobench-download`` does. Offline, the error names the
-folder to fill.
+downloaded from the canonical release (Hugging Face ``recursix/geo-bench-1.0``,
+``<benchmark>/<folder>.zip``, sha256 from the hub's LFS metadata; resumable through
+:mod:`sfmbench.download`) and unpacked flat into that folder, as ``geobench-download`` does.
+Offline, the error names the folder to fill.
 
 Splits: the partition file's ``train``/``valid``/``test`` (``task.partition``, default
 ``default``; ``0.01x_train`` ... ``1.00x_train`` for the label-efficiency study, which keep the
@@ -63,35 +64,49 @@ def _how_to_get(root: Path, ds: GeoBenchDataset) -> str:
 
 
 def fetch_dataset(root: Path, ds: GeoBenchDataset) -> Path:
-    """Download and unpack one dataset's zip into ``root/<benchmark>/<folder>/``."""
+    """Download and unpack the dataset's zip(s) into ``root/<benchmark>/<folder>/``."""
     target = root / ds.benchmark / ds.folders[0]
-    rel = f"{ds.benchmark}/{ds.folders[0]}.zip"
     try:
-        url, sha256 = _remote(rel)
-        archive = download.fetch(url, root / ds.benchmark / f"{ds.folders[0]}.zip", sha256)
+        files = _remote_files(ds)
+        archives = [download.fetch(url, root / ds.benchmark / name, sha256)
+                    for name, url, sha256 in files]
     except DataError as exc:
         raise DataError(f"GEO-Bench dataset {ds.name} is not in {target} and downloading it "
                         f"failed: {exc.message}", _how_to_get(root, ds)) from exc
-    extract_flat(archive, target)
-    archive.unlink(missing_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    for archive in archives:
+        extract_flat(archive, partial)
+    partial.rename(target)
+    for archive in archives:
+        archive.unlink(missing_ok=True)
     return target
 
 
-def _remote(rel: str) -> tuple[str, str | None]:
-    """URL and sha256 (the hub's LFS pointer) of a file of the GEO-Bench release."""
+def _remote_files(ds: GeoBenchDataset) -> list[tuple[str, str, str | None]]:
+    """(file name, URL, sha256 of the hub's LFS pointer) of the dataset's zip(s) in the
+    release: ``<benchmark>/<folder>.zip``, or its parts ``<folder>_part*.zip`` if split."""
     try:
         from huggingface_hub import HfApi, hf_hub_url
     except ImportError as exc:
-        raise DataError("huggingface_hub is not installed", "pip install 'sfmbench[satellite]'"
-                        ) from exc
+        raise DataError("huggingface_hub is not installed",
+                        "pip install 'sfmbench[satellite]'") from exc
     try:
-        infos = HfApi().get_paths_info(HF_REPO, [rel], repo_type="dataset")
+        tree = list(HfApi().list_repo_tree(HF_REPO, path_in_repo=ds.benchmark,
+                                           repo_type="dataset"))
     except Exception as exc:  # offline, DNS, HTTP errors of the hub client
-        raise DataError(f"cannot reach the Hugging Face hub: {exc}") from exc
-    if not infos:
-        raise DataError(f"{rel} is not in the dataset repo {HF_REPO}")
-    lfs = getattr(infos[0], "lfs", None)
-    return hf_hub_url(HF_REPO, rel, repo_type="dataset"), getattr(lfs, "sha256", None)
+        raise DataError(f"cannot list {HF_REPO} on the Hugging Face hub: {exc}") from exc
+    wanted = {f.lower() for f in ds.folders}
+    out = []
+    for item in tree:
+        name = PurePosixPath(item.path).name
+        stem = name[:-4].lower() if name.lower().endswith(".zip") else None
+        if stem is not None and (stem in wanted or stem.split("_part")[0] in wanted):
+            lfs = getattr(item, "lfs", None)
+            out.append((name, hf_hub_url(HF_REPO, item.path, repo_type="dataset"),
+                        getattr(lfs, "sha256", None)))
+    if not out:
+        raise DataError(f"no zip for {ds.name} under {ds.benchmark}/ in {HF_REPO}")
+    return sorted(out)
 
 
 def extract_flat(archive: Path, target: Path) -> int:
@@ -157,8 +172,8 @@ class GeoBenchTask(Task):
         if found is not None:
             return found
         if not self.config["download"]:
-            raise DataError(f"GEO-Bench dataset {self.ds.name} is not in {root / self.ds.benchmark}",
-                            _how_to_get(root, self.ds))
+            raise DataError(f"GEO-Bench dataset {self.ds.name} is not in "
+                            f"{root / self.ds.benchmark}", _how_to_get(root, self.ds))
         return fetch_dataset(root, self.ds)
 
     def load(self) -> TaskData:
@@ -189,4 +204,9 @@ class GeoBenchTask(Task):
                                 "the dataset folder holds a different dataset")
 
     def data_size(self) -> int | None:
-        return None
+        """Training samples of the partition in use, when the dataset is on disk."""
+        found = find_dataset_dir(geobench_root(self.config["root"]), self.ds)
+        try:
+            return len(io.read_partition(found, self.partition)["train"]) if found else None
+        except DataError:
+            return None

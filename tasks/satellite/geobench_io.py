@@ -99,8 +99,9 @@ def read_sample(path: Path) -> Sample:
                                     "the sample file is corrupt: re-download the dataset")
                 if key.startswith("label"):
                     label = np.asarray(fp[key])
-                else:
-                    bands[_band_name(key, meta.get(key))] = np.asarray(fp[key])
+                else:   # several dates of one band keep their dataset names
+                    name = _band_name(key, meta.get(key))
+                    bands[key if name in bands else name] = np.asarray(fp[key])
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc}", "the file is corrupt or not HDF5: "
                         "re-download the dataset") from exc

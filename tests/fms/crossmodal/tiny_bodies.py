@@ -25,7 +25,7 @@ def write_tiny_bert(folder: Path | str, seed: int = 0, hidden: int = 32,
     chars = string.ascii_lowercase + string.digits + string.punctuation
     vocab = SPECIAL + list(chars) + [f"##{c}" for c in chars]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    BertTokenizerFast(vocab=str(folder / "vocab.txt")).save_pretrained(folder)
     torch.manual_seed(seed)
     cfg = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=2,
                      num_attention_heads=4, intermediate_size=2 * hidden,

@@ -121,9 +121,9 @@ def test_missing_dataset_names_the_folder(tmp_path: Path) -> None:
 def test_download_failure_names_the_folder(tmp_path: Path, monkeypatch) -> None:
     from sfmbench.tasks.satellite import geobench
 
-    def offline(rel: str):
-        raise DataError("cannot reach the Hugging Face hub: offline")
-    monkeypatch.setattr(geobench, "_remote", offline)
+    def offline(ds):
+        raise DataError("cannot list the Hugging Face hub: offline")
+    monkeypatch.setattr(geobench, "_remote_files", offline)
     with pytest.raises(DataError, match="downloading it failed") as err:
         create_task("satellite/m-brick-kiln", {"root": str(tmp_path)}).load()
     assert str(tmp_path / "classification_v1.0" / "m-brick-kiln") in (err.value.hint or "")
@@ -142,3 +142,44 @@ def test_flat_zip_extraction_stays_in_target(tmp_path: Path) -> None:
     assert extract_flat(archive, out) == 2
     assert sorted(p.name for p in out.iterdir()) == ["a.hdf5", "evil.json"]
     assert not (tmp_path.parent / "evil.json").exists()
+
+
+def test_download_verifies_and_unpacks(fixtures, tmp_path: Path, monkeypatch) -> None:
+    """A missing dataset is fetched (over HTTP, checksum-verified) and unpacked flat into its
+    folder; a wrong checksum is refused and leaves no dataset behind."""
+    import functools
+    import hashlib
+    import http.server
+    import threading
+    import zipfile
+
+    from sfmbench.tasks.satellite import geobench
+
+    src_root, _ = fixtures
+    served = tmp_path / "served"
+    served.mkdir()
+    archive = served / "m-eurosat.zip"
+    with zipfile.ZipFile(archive, "w") as zf:   # the release zips hold the dataset folder
+        for f in sorted((src_root / "classification_v1.0" / "m-eurosat").iterdir()):
+            zf.write(f, f"m-eurosat/{f.name}")
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/m-eurosat.zip"
+    try:
+        bad = tmp_path / "bad"
+        monkeypatch.setattr(geobench, "_remote_files", lambda ds: [("m-eurosat.zip", url,
+                                                                     "0" * 64)])
+        with pytest.raises(DataError, match="checksum"):
+            create_task("satellite/m-eurosat", {"root": str(bad)}).load()
+        assert not (bad / "classification_v1.0" / "m-eurosat").exists()
+        good = tmp_path / "good"
+        monkeypatch.setattr(geobench, "_remote_files", lambda ds: [("m-eurosat.zip", url, sha)])
+        data = create_task("satellite/m-eurosat", {"root": str(good)}).load()
+    finally:
+        server.shutdown()
+    assert data.train.x.shape == (6, 13, 64, 64)
+    folder = good / "classification_v1.0" / "m-eurosat"
+    assert (folder / "default_partition.json").is_file()
+    assert not (good / "classification_v1.0" / "m-eurosat.zip").exists()

@@ -1,0 +1,140 @@
+"""First contact: thread settings, a torch-free cold start, checks before anything is stored,
+the end-of-run table, `results delete`, deterministic methods run once, natural task order."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sfmbench.cli import main
+from sfmbench.errors import ConfigError
+from sfmbench.sorting import natural_sorted
+from sfmbench.store import Store
+from sfmbench.threads import choose_threads, configure_threads, threads_from_env, usable_cores
+
+
+# --- threads ------------------------------------------------------------------------------------
+def test_thread_count_respects_the_environment(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("SFMBENCH_THREADS", "3")
+    assert choose_threads() == 3 and threads_from_env() == 3
+    monkeypatch.delenv("SFMBENCH_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert choose_threads(workers=4) == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "abc")
+    with pytest.raises(ConfigError, match="OMP_NUM_THREADS"):
+        choose_threads()
+
+
+def test_cores_are_divided_among_workers(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("SFMBENCH_THREADS", raising=False)
+    cores = usable_cores()
+    assert choose_threads(1, measure_load=False) == cores
+    assert choose_threads(cores, measure_load=False) == 1
+    assert choose_threads(cores * 4, measure_load=False) == 1
+    assert 1 <= choose_threads(1) <= cores                    # minus busy cores, at least one
+
+
+def test_configure_threads_sets_torch(monkeypatch):
+    import torch
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("SFMBENCH_THREADS", "1")
+        assert configure_threads() == 1 and torch.get_num_threads() == 1
+        monkeypatch.setenv("SFMBENCH_THREADS", "torch")        # leave torch's default alone
+        assert configure_threads() == torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+# --- cold start ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv", [["--help"], ["tasks", "list"], ["results"], ["suites", "list"]])
+def test_listing_commands_never_import_torch(argv, tmp_path):
+    code = ("import sys\nfrom sfmbench.cli import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'torchmetrics', 'torchvision') if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    env = {**os.environ, "SFMBENCH_RUN_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=tmp_path)
+    assert "HEAVY []" in done.stdout, done.stdout[-500:] + done.stderr[-2000:]
+
+
+def test_the_run_path_does_not_import_torchmetrics():
+    code = ("import sys\nimport sfmbench.runner, sfmbench.sweep\n"
+            "print('TM', 'torchmetrics' in sys.modules, 'torchvision' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert "TM False False" in done.stdout, done.stderr[-2000:]
+
+
+# --- checked before stored ----------------------------------------------------------------------
+@pytest.mark.parametrize("argv, message", [
+    (["task=ltsf/csv", "model=autoar"], "needs the parameter 'path'"),
+    (["task=generated/ts-ar-24", "task.horizon=abc", "model=autoar"], "horizon"),
+    (["task=generated/ts-ar-24", "model=kmer-logreg"], "does not support"),
+])
+def test_bad_jobs_exit_2_and_store_nothing(argv, message, tmp_path, capsys):
+    db = tmp_path / "r.db"
+    assert main(["run", "--storage", f"sqlite:///{db}", *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert not db.exists() or Store(f"sqlite:///{db}").rows() == []
+
+
+# --- end of run, failures, delete ---------------------------------------------------------------
+@pytest.mark.usefixtures("toy_registry")
+def test_sweep_ends_with_a_table_and_fails_loudly(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    ok = main(["sweep", "--storage", db, "--run-dir", str(tmp_path), "-q",
+               "tasks=[toy/forecast]", "models=[toy-mean]", "seeds=[0,1]", "budget=smoke"])
+    out = capsys.readouterr()
+    assert ok == 0 and "stored by this run" in out.out
+    assert out.out.count("toy/forecast") >= 2 and "rows: sqlite" in out.out
+    bad = main(["sweep", "--storage", db, "--run-dir", str(tmp_path), "-q",
+                "tasks=[toy/forecast]", "models=[toy-mean]", "seeds=[5]", "budget=smoke",
+                "model.fail=true"])
+    out = capsys.readouterr()
+    assert bad == 1
+    text = out.out + out.err
+    assert text.count("boom: this toy method fails on purpose") == 1   # printed once
+
+
+@pytest.mark.usefixtures("toy_registry")
+def test_results_delete_lists_confirms_and_deletes(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    for seed in (0, 1):
+        assert main(["run", "--storage", db, "-q", "task=toy/classes", "model=toy-centroid",
+                     f"seed={seed}", "budget=smoke"]) == 0
+    assert main(["results", "delete", "--storage", db, "--model", "toy-*", "--dry-run"]) == 0
+    assert "would delete 2 rows" in capsys.readouterr().err
+    assert len(Store(db).rows()) == 2
+    assert main(["results", "delete", "--storage", db, "--task", "toy/classes", "--yes"]) == 0
+    assert Store(db).rows() == []
+
+
+# --- planning -----------------------------------------------------------------------------------
+def test_deterministic_methods_run_once_per_task():
+    from sfmbench.sweep import plan_sweep
+    plan = plan_sweep(tasks=["generated/ts-ar-24"], models=["autoar", "dlinear", "last-value"],
+                      seeds=[0, 1, 2], budget="smoke")
+    per_model = {m: sum(j.model == m for j in plan.jobs) for m in ("autoar", "dlinear",
+                                                                   "last-value")}
+    assert per_model == {"autoar": 1, "dlinear": 3, "last-value": 1}
+
+
+def test_tasks_sort_naturally(capsys):
+    assert natural_sorted(["ltsf/ETTh1-192", "ltsf/ETTh1-96", "ltsf/ETTh1-720"]) == \
+        ["ltsf/ETTh1-96", "ltsf/ETTh1-192", "ltsf/ETTh1-720"]
+    assert main(["tasks", "list", "ltsf/ETTh1-*"]) == 0
+    text = capsys.readouterr().out
+    assert text.index("ETTh1-96") < text.index("ETTh1-192") < text.index("ETTh1-720")
+
+
+def test_models_list_shows_kind_tuned_and_installed(capsys):
+    assert main(["models", "list", "auto*"]) == 0
+    text = capsys.readouterr().out
+    assert "installed" in text and "tuned" in text and "autoar" in text
