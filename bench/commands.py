@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             status.stop()
         settings.show_progress = False  # the status line shows the stage instead
         row = run_job(job, store, settings)
-    _print_rows([row.to_dict()])
+    _print_rows([row.to_dict()], show_errors=False)   # the failure is printed once, below
     end_of_run(store, [job.key], settings.run_dir)
     return 0 if row.status == STATUS_OK else 1
 
@@ -145,7 +145,8 @@ def _as_list(v: Any) -> list[Any] | None:
     return list(v) if isinstance(v, (list, tuple)) else [v]
 
 
-def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> int:
+def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
+          leaderboard_dir: Path | None = None) -> int:
     from .sweep import plan_sweep, run_jobs, run_parallel, run_submitit
     ov = {**(extra or {}), **parse_overrides(getattr(args, "overrides", []))}
     ov, per_model = per_model_overrides(ov, SWEEP_KEYS, model_names())  # NAME.KEY=VALUE
@@ -186,8 +187,7 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> int:
                           progress=not args.quiet)
     console.print(f"sweep finished: {report.done} ran ok, {report.failed} failed, "
                   f"{report.skipped_existing} were already stored")
-    if extra is None or not extra.get("_quiet_end"):
-        end_of_run(store, [j.key for j in plan.jobs], settings.run_dir)
+    end_of_run(store, [j.key for j in plan.jobs], settings.run_dir, leaderboard_dir)
     return 1 if report.failed else 0
 
 
@@ -292,7 +292,8 @@ def delete_results(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_rows(rows: list[dict[str, Any]], wide: bool = False) -> None:
+def _print_rows(rows: list[dict[str, Any]], wide: bool = False, *,
+                show_errors: bool = True) -> None:
     frame = results_frame(rows, wide)
     if len(frame) == 1:  # one job: a readable vertical summary
         rec = frame.to_dict("records")[0]
@@ -304,7 +305,7 @@ def _print_rows(rows: list[dict[str, Any]], wide: bool = False) -> None:
             if rows[0].get(key):
                 table.add_row(key, escape(json.dumps(rows[0][key], default=str)[:300]))
         out.print(table)
-        if rec.get("error"):
+        if rec.get("error") and show_errors:
             out.print(f"[red]error:[/] {escape(str(rec['error']))}")
         return
     table = Table(show_lines=False)
@@ -492,7 +493,10 @@ def models(args: argparse.Namespace) -> int:
                      else f"no: pip install 'sfmbench[{extra}]'",
         "problems": ", ".join(info["problems"]), "domains": ", ".join(info["domains"]) or "any",
         "pretraining data": getattr(cls, "pretraining_data", None),
-        "class": info["class"], "config file": info["config_file"],
+        "class": info["class"],
+        "class from": info["class_from"] + (" (replaces the built-in: SFMBENCH_ALLOW_OVERRIDE)"
+                                            if info["replaces_builtin"] else ""),
+        "config file": info["config_file"],
         "parameters": ", ".join(f"{k}={v}" for k, v in (cfg.params or {}).items()),
         "work per budget": "; ".join(f"{b}: " + (", ".join(f"{k}={v}" for k, v in c.items())
                                                  or "-") for b, c in info["counts"].items()),
@@ -560,18 +564,24 @@ def _need_name(args: argparse.Namespace, kind: str) -> str:
 def demo(args: argparse.Namespace) -> int:
     if args.run_dir is None and not os.environ.get("SFMBENCH_STORAGE"):
         os.environ["SFMBENCH_RUN_DIR"] = "sfmbench-demo"
-    console.print("[bold]sfmbench demo[/]: generated tasks, tuned baselines vs references, "
+    console.print("[bold]sfmbench demo[/]: generated tasks; tuned baselines vs references and a "
+                  "demo FM pretrained here on generated series; "
                   f"offline; results in {escape(str(_run_dir()))}")
-    sweep(args, extra={"suite": "demo"})
     args.out = args.out or _run_dir() / "leaderboard"
+    code = sweep(args, extra={"suite": "demo"}, leaderboard_dir=args.out)
     args.task, args.budget = None, None
-    return leaderboard(args)
+    return leaderboard(args) or code
 
 
 # --- check-plugin -----------------------------------------------------------------------------
 def check_plugin(args: argparse.Namespace) -> int:
     from .plugin_check import check_plugin as run_check
-    report = run_check(args.name, parse_overrides(args.overrides))
+    overrides = parse_overrides(args.overrides)
+    if args.name in TASKS and args.name not in METHODS:  # a task plugin
+        from .task_check import check_task
+        report = check_task(args.name, split_prefixed(overrides, "task"))
+    else:
+        report = run_check(args.name, overrides)
     for line in report.lines:
         out.print(line)
     return 0 if report.ok else 1

@@ -201,23 +201,32 @@ class JobTimes:
             return sum(own) / len(own)
         return None
 
-    def remaining(self, jobs: list[JobSpec], elapsed: float) -> float | None:
-        """Seconds left: the job in flight (``jobs[0]``, running ``elapsed`` s) and the rest.
-        None while a model without history is still to come (no honest number yet)."""
-        total = 0.0
+    def remaining(self, jobs: list[JobSpec], elapsed: float) -> tuple[float, list[str]]:
+        """Seconds left for the job in flight (``jobs[0]``, running for ``elapsed`` s) and the
+        rest, from past jobs of the same model; and the models with no timing yet (their jobs
+        are not in the number, which is then a lower bound)."""
+        total, unknown = 0.0, []
         for k, job in enumerate(jobs):
             est = self.estimate(job.model)
             if est is None:
-                return None
+                if job.model not in unknown:
+                    unknown.append(job.model)
+                continue
             total += max(est - elapsed, 0.0) if k == 0 else est
-        return total
+        return total, unknown
 
 
-def fmt_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "ETA ?"
+def _clock(seconds: float) -> str:
     m, s = divmod(int(round(seconds)), 60)
-    return f"ETA {m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"ETA {m}:{s:02d}"
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def fmt_eta(estimate: tuple[float, list[str]]) -> str:
+    """``ETA 3:20``, or ``ETA ≥ 1:05 (+dasha)`` while some models have no timing yet."""
+    seconds, unknown = estimate
+    if not unknown:
+        return f"ETA {_clock(seconds)}"
+    return f"ETA ≥ {_clock(seconds)} (+{', '.join(unknown[:2])}{'…' if len(unknown) > 2 else ''})"
 
 
 def _worker(jobs: list[JobSpec], url: str, settings: RunSettings, retry_failed: bool,

@@ -52,7 +52,9 @@ class TrainConfig:
     batch_fraction: float = 1.0           # share of the training batches used per epoch
     mixed_precision: bool = True          # float16 autocast + GradScaler, CUDA only
     channels_last: bool = True            # for 4-D inputs, CUDA only
-    time_limit: float | None = None       # seconds; no epoch starts that would end past it
+    time_limit: float | None = None       # runaway guard only (seconds left of the job's guard):
+                                          # no epoch starts that would end past it; the result
+                                          # says stopped_early, the row truncated=true
     show_progress: bool = True
     description: str = "train"
     seed: int | None = None               # seeds torch/numpy before batching when given
@@ -76,7 +78,7 @@ class TrainResult:
     val_scores: list[float] = field(default_factory=list)
     train_losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
-    stopped_early: bool = False           # time limit reached
+    stopped_early: bool = False           # the guard's time limit cut the epochs short
 
 
 # losses ------------------------------------------------------------------------------------

@@ -169,7 +169,9 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
     if sampler == "grid" and search_space:
         import math
         remaining = min(remaining, math.prod(len(v) for v in search_space.values()))
-    if remaining > 0:
+    if remaining > 0 and timeout is not None and timeout <= 0:
+        stopped_by_guard(ctx)                     # the guard is spent: no trial starts
+    elif remaining > 0:
         from .monitor import report_stage
         started = [len(finished_trials(study))]
 

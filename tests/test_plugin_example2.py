@@ -4,6 +4,7 @@ command line (``dna-probe.model_id=DIR``)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,12 +26,16 @@ def _checkpoint(folder: Path) -> Path:
 
 
 @pytest.fixture
-def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[type]:
+def registered(monkeypatch: pytest.MonkeyPatch,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[type]:
     """The package's entry point and config folder, as pip would wire them (fast path)."""
     from sfmbench import METHODS
 
-    monkeypatch.syspath_prepend(str(PLUGIN))
-    monkeypatch.setenv("SFMBENCH_CONFIG_PATH", str(PLUGIN / "sfmbench_dna_probe" / "conf"))
+    src = tmp_path_factory.mktemp("src")  # the package alone (no build metadata of an install)
+    shutil.copytree(PLUGIN / "sfmbench_dna_probe", src / "sfmbench_dna_probe",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.syspath_prepend(str(src))
+    monkeypatch.setenv("SFMBENCH_CONFIG_PATH", str(src / "sfmbench_dna_probe" / "conf"))
     from sfmbench_dna_probe.adapter import DnaProbeFM
     METHODS.register("dna-probe", DnaProbeFM, source="sfmbench-dna-probe")
     yield DnaProbeFM
@@ -40,7 +45,7 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[type]:
 def test_mixed_sweep_plan_gives_only_the_plugin_its_checkpoint(registered, tmp_path):
     from sfmbench.sweep import plan_sweep
 
-    ckpt = _checkpoint(tmp_path / "ckpt")
+    ckpt = tmp_path / "ckpt"
     plan = plan_sweep(tasks=["generated/dna-motif-tiny"], models=["dna-probe", "kmer-logreg"],
                       seeds=[0], budget="smoke", per_model={"dna-probe": {"model_id": str(ckpt)}})
     params = {j.model: j.model_params for j in plan.jobs}
@@ -76,8 +81,10 @@ def test_per_model_settings_must_name_a_model_of_the_sweep(registered):
 def test_missing_yaml_is_a_warning_not_a_failure(registered, monkeypatch, tmp_path):
     from sfmbench.plugin_check import check_plugin
 
+    from sfmbench_dna_probe.adapter import write_checkpoint
+
     monkeypatch.delenv("SFMBENCH_CONFIG_PATH")  # the class alone, no YAML
-    ckpt = _checkpoint(tmp_path / "ckpt")
+    ckpt = write_checkpoint(tmp_path / "ckpt")
     report = check_plugin("dna-probe", {"model.model_id": str(ckpt), "model.epochs": 1,
                                         "model.n_trials": 1, "model.search_space": {"lr": [0.01]}})
     text = _plain("\n".join(report.lines))

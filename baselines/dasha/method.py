@@ -262,8 +262,16 @@ class Dasha(Method):
                          pruner_kwargs={"min_resource": int(p["hpo_min_epochs"]),
                                         "reduction_factor": int(p["hpo_reduction_factor"])},
                          timeout=self._guard_seconds(), catch=(TrainingDivergedError,))
-        best = best_trial(study)
         trials = finished_trials(study)
+        guard = getattr(self.ctx, "guard", None)
+        if guard is not None and guard.tripped and not any(
+                t.state == optuna.trial.TrialState.COMPLETE for t in trials):
+            # the runaway guard stopped the search before any trial finished: keep the
+            # untuned values; the row is stored with truncated=true
+            return {**fixed, "seed": self.ctx.seed}, {"n_trials": len(trials),
+                                                      "hpo_epochs_run": 0,
+                                                      "hpo_train_samples": len(data)}
+        best = best_trial(study)
         info = {"n_trials": len(trials),
                 "n_pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in trials),
                 "n_failed": sum(t.state == optuna.trial.TrialState.FAIL for t in study.trials),

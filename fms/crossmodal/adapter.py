@@ -225,7 +225,7 @@ class CrossModalAdapter(FoundationModel):
             info = self.align(embedder, body, train, self.source_set, p) \
                 if self.aligns(p) else {"aligned": False}
             seconds = time.perf_counter() - start
-            name = "/".join(f"{k}={v}" for k, v in zip(self.align_keys, key))
+            name = ",".join(f"{k}={v}" for k, v in zip(self.align_keys, key))
             self._align_seconds[name] = seconds
             self._aligned[key] = {"state": copy.deepcopy(embedder.state_dict()),
                                   "info": {**info, "seconds": round(seconds, 2)}}
@@ -315,23 +315,24 @@ class CrossModalAdapter(FoundationModel):
         seconds["refine"] = time.perf_counter() - start - (
             sum(self._align_seconds.values()) - align_before)
         seconds["align"] = sum(self._align_seconds.values())
+        for setting, cost in self._align_seconds.items():   # each alignment's own cost
+            seconds[f"align[{setting}]"] = cost
 
         return self.fit_report(
             best_val_metric=result.best_score,
             hyperparameters={**tuned.params,
                              **{k: chosen[k] for k in ("objective", "embedder_epochs", "lr",
                                                        "batch_size", "epochs")}},
-            architecture=self.architecture(net),
+            architecture={**self.architecture(net), "alignment": align_info,
+                          "otdd_batch_size": int(chosen["otdd_batch_size"]),
+                          "source": {"description": self.source_set.description,
+                                     "n": int(len(self.source_set.x)),
+                                     "labels": self.source_set.labels_from}},
             n_trials=tuned.n_trials, epochs=result.epochs_run, stage_seconds=seconds,
             tune_seconds=seconds["tune"] + seconds["align"] + seconds.get("search", 0.0),
             train_samples=len(trial_train),
             truncated=bool(getattr(getattr(self.ctx, "guard", None), "tripped", False)),
             extra={"tuning": tuned.history, "trial_value": tuned.value,
-                   "align": align_info, "align_seconds": dict(self._align_seconds),
-                   "source": {"description": self.source_set.description,
-                              "n": int(len(self.source_set.x)),
-                              "labels": self.source_set.labels_from},
-                   "otdd_batch_size": int(chosen["otdd_batch_size"]),
                    "refine_train_samples": len(refine_train), "best_epoch": result.best_epoch,
                    "val_scores": result.val_scores})
 

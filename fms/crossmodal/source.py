@@ -105,7 +105,7 @@ def source_key(body: Body, cfg: Mapping[str, Any]) -> str:
     settings = {k: v for k, v in dict(cfg).items() if k != "cache_dir"}
     blob = json.dumps({"body": body.fingerprint(), "source": settings}, sort_keys=True,
                       default=str)
-    if cfg.get("kind") == "file" and cfg.get("path"):
+    if cfg.get("kind") == "file" and cfg.get("path") and Path(cfg["path"]).expanduser().is_file():
         blob += hashlib.sha256(Path(cfg["path"]).expanduser().read_bytes()).hexdigest()
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 

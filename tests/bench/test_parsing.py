@@ -50,3 +50,17 @@ def test_per_model_overrides_split_only_known_model_heads():
     assert per == {"myfm": {"model_id": "/ckpt", "lora": {"r": 4}}}
     assert rest == {"model.epochs": 2, "task.path": "x", "other.key": 1,
                     "models": ["autoar", "myfm"]}
+
+
+def test_sweep_routes_name_dot_key_to_that_model_only(capsys, tmp_path, monkeypatch):
+    from sfmbench.cli import main
+
+    monkeypatch.setenv("SFMBENCH_STORAGE", f"sqlite:///{tmp_path / 'r.db'}")
+    base = ["sweep", "tasks=[generated/ts-seasonal-24]", "models=[last-value,seasonal-naive]",
+            "budget=smoke", "dry_run=yes"]
+    assert main([*base, "last-value.bogus=1"]) == 2
+    err = capsys.readouterr().err
+    assert "'last-value'" in err and "bogus" in err and "seasonal-naive" not in err
+    assert main([*base, "autoar.lags=[4]"]) == 2
+    assert "not in this sweep" in capsys.readouterr().err
+    assert main([*base, "last-value.max_chunk_rows=64"]) == 0

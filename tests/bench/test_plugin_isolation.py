@@ -110,3 +110,20 @@ def test_cli_with_every_bad_plugin_installed(plugin_site: Path, tmp_path: Path) 
     from sfmbench.store import Store
     rows = [r for r in Store(env["SFMBENCH_STORAGE"]).rows() if r["method"] == "autoar"]
     assert rows[0]["status"] == "ok" and rows[0]["config"]["model"]["params"]["marker"] == "shadow"
+
+
+def test_models_show_says_where_the_class_comes_from(capsys, monkeypatch):
+    from sfmbench import METHODS
+    from sfmbench.cli import main
+
+    from .toy import MeanForecaster
+
+    METHODS.register("toy-from-plugin", MeanForecaster, source="my-plugin-dist")
+    try:
+        assert main(["models", "show", "toy-from-plugin"]) == 0
+        text = capsys.readouterr().out
+        assert "plugin my-plugin-dist" in text
+        assert main(["models", "show", "last-value", "--json"]) == 0
+        assert '"class_from": "builtin"' in capsys.readouterr().out
+    finally:
+        METHODS.unregister("toy-from-plugin")

@@ -56,7 +56,7 @@ def test_model_yamls_resolve_with_hub_ids_and_budgets(name, family):
     assert smoke["model_id"].count("/") == 1 and smoke["trust_remote_code"] is False
     # the counts come from conf/budget/*.yaml (the same as DASHA's), not from the model YAML
     assert smoke["n_trials"] < cpu["n_trials"] < paper["n_trials"] == 120
-    assert cpu["max_train_samples"] == 8000 and paper["max_train_samples"] is None
+    assert cpu["max_train_samples"] == 6000 and paper["max_train_samples"] is None
     assert paper["recipe"] in ("full", "lora") and paper["first_trial"]
 
 

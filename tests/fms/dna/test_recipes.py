@@ -95,6 +95,7 @@ def test_the_method_never_receives_test_labels(run_dna, dna_checkpoints, monkeyp
 def test_tuning_searches_on_validation_in_a_stored_study(run_dna, dna_checkpoints, tmp_path):
     row = run_dna("nucleotide-transformer",
                   model_id=str(dna_checkpoints["nucleotide-transformer"]), n_trials=3,
+                  recipe="frozen", sampler="grid",
                   search_space={"learning_rate": LR_GRID, "epochs": [1]})
     assert row.status == "ok", row.error
     assert row.n_trials == 2                       # the grid holds two points: no repeats
