@@ -169,6 +169,11 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
     settings = _settings(args, ov)
     executor = str(ov.get("executor", "local"))
     ex_cfg = {**group_entry("executor", executor), **split_prefixed(ov, "executor")}
+    from .sweep import EXECUTOR_KEYS
+    if set(ex_cfg) - EXECUTOR_KEYS:
+        raise ConfigError(f"executor {executor!r} has unknown setting(s) "
+                          f"{sorted(set(ex_cfg) - EXECUTOR_KEYS)}",
+                          f"allowed: {', '.join(sorted(EXECUTOR_KEYS))}")
     retry = bool_setting(ov, "retry_failed", True)
     workers = ex_cfg.get("workers", 1)
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:

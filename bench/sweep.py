@@ -78,6 +78,16 @@ def models_for(spec: Any) -> list[str]:
     return names
 
 
+#: the keys a suite YAML may have (each is read by :func:`plan_sweep` or `suites show`)
+SUITE_KEYS = frozenset({"description", "tasks", "models", "seeds", "budget", "model_budgets",
+                        "model_params"})
+
+
+#: the keys an executor YAML may have (read by `sfmbench sweep` and :func:`run_slurm`)
+EXECUTOR_KEYS = frozenset({"name", "workers", "gpus", "folder", "cluster", "timeout_min",
+                           "partition", "gpus_per_node", "cpus_per_task", "mem_gb"})
+
+
 def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                models: list[str] | None = None, seeds: list[int] | None = None,
                budget: str | None = None, task_overrides: dict[str, Any] | None = None,
@@ -91,6 +101,10 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
     ``per_model`` (``{name: params}``, from ``NAME.KEY=VALUE`` on the command line) to one model.
     """
     base: dict[str, Any] = group_entry("suite", suite) if suite else {}
+    unknown = sorted(set(base) - SUITE_KEYS)
+    if unknown:
+        raise ConfigError(f"suite {suite!r} has unknown key(s) {unknown}",
+                          f"allowed: {', '.join(sorted(SUITE_KEYS))}")
     tasks = tasks or base.get("tasks")
     models = models or base.get("models")
     if not tasks or not models:

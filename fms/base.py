@@ -315,6 +315,12 @@ class FoundationModel(Method):
                          if prune else None,
                          timeout=guard.remaining() if guard is not None else None,
                          first_trials=first)
+        if guard is not None and guard.tripped and not any(
+                t.state.name == "COMPLETE" for t in study.trials):
+            raise SfmbenchError(f"the budget's guard_seconds ({guard.seconds} s) stopped "
+                                f"{type(self).__name__}'s search before any trial finished",
+                                "the guard only stops runaway jobs: give the budget a larger "
+                                "guard_seconds, or use a smaller budget")
         top = best_trial(study)
         artifact = best["artifact"] if best["number"] == top.number else None
         return TuneResult(params=dict(top.params), value=float(top.value), artifact=artifact,
