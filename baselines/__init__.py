@@ -4,7 +4,7 @@ from __future__ import annotations
 from sfmbench.registry import Registry, register_subpackages, registers
 
 #: sub-packages that each expose ``register(registry)``; importing them must stay cheap
-FAMILIES = ("forecasting", "dasha", "genomics")
+FAMILIES = ("forecasting", "dasha", "genomics", "satellite")
 
 
 @registers

@@ -46,6 +46,10 @@ class TaskSpec:
     def direction(self) -> str:
         return "max" if self.higher_is_better else "min"
 
+    def is_better(self, a: float, b: float) -> bool:
+        """True if score ``a`` is strictly better than ``b`` in this task's direction."""
+        return a > b if self.higher_is_better else a < b
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["problem"] = self.problem.value

@@ -194,6 +194,10 @@ def _replicates(frame: pd.DataFrame, info: pd.DataFrame, n_resamples: int, seed:
     return out
 
 
+#: values of the (resamples x examples) count matrix held at once
+_COUNTS_BUDGET = 4_000_000
+
+
 def _example_replicates(task: str, metric: str, records: list, n_resamples: int,
                         seed: int) -> np.ndarray | None:
     """(rows, B) metric replicates over shared resamples of the test examples, or None when a
@@ -205,11 +209,17 @@ def _example_replicates(task: str, metric: str, records: list, n_resamples: int,
         return None
     n = sizes.pop()
     block = max(1, int(records[0].get("horizon", 0) or 1))
-    counts = resample_counts(n, block, n_resamples, rng_for(seed, "examples", task))
+    rng = rng_for(seed, "examples", task)
+    out = np.empty((len(records), n_resamples))
+    step = max(1, _COUNTS_BUDGET // n)          # resamples per batch: bounded memory
     try:
-        return np.stack([resample_metric(metric, r, counts) for r in records])
+        for b0 in range(0, n_resamples, step):
+            counts = resample_counts(n, block, min(step, n_resamples - b0), rng)
+            for i, r in enumerate(records):
+                out[i, b0:b0 + len(counts)] = resample_metric(metric, r, counts)
     except DataError:
         return None
+    return out
 
 
 def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.Series,

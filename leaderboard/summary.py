@@ -15,8 +15,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from sfmbench.errors import ConfigError
-
 from .aggregate import Replicates, aggregate
 from .stats import better_indicator, check_bootstrap_args, iqm, percentile_interval
 

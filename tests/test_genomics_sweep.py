@@ -43,12 +43,13 @@ def test_genomics_sweep_resumes_after_kill_and_feeds_leaderboard(tmp_path: Path)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     before = store.rows(latest=False)
-    assert 2 <= len(before) < 6
+    assert 2 <= len(before) < 5
 
     done = subprocess.run(_sweep(env), env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     rows = store.rows(latest=False)
-    assert len(rows) == 6 and len({r["job_key"] for r in rows}) == 6
+    # kmer-logreg is deterministic: one job for both seeds; the others run per seed
+    assert len(rows) == 5 and len({r["job_key"] for r in rows}) == 5
     assert all(r["status"] == "ok" for r in rows), [r["error"] for r in rows]
     assert rows[: len(before)] == before
     dasha = next(r for r in rows if r["method"] == "dasha")
@@ -59,6 +60,8 @@ def test_genomics_sweep_resumes_after_kill_and_feeds_leaderboard(tmp_path: Path)
                         env=env, capture_output=True, text=True, timeout=300)
     assert lb.returncode == 0, lb.stderr
     board = pd.read_csv(out / "leaderboard.csv")
-    assert set(board["method"]) == set(MODELS) and (board["n"] == 2).all()
+    assert set(board["method"]) == set(MODELS)
+    assert board.set_index("method")["n"].to_dict() == {"kmer-logreg": 1, "nt-tiny-local": 2,
+                                                        "dasha": 2}
     assert board.set_index("method").loc["nt-tiny-local", "kind"] == "fm"
     assert pd.read_csv(out / "summary.csv")["method"].tolist() == ["nt-tiny-local"]

@@ -49,6 +49,7 @@ class DLinear(TailMapForecaster):
     """Seasonal-trend decomposition + shared direct linear maps, ridge chosen on validation."""
 
     tuned: ClassVar[bool] = True
+    deterministic: ClassVar[bool] = True   # closed-form ridge over a full grid: no seed
     defaults: ClassVar[dict[str, Any]] = {
         "window": None,              # lookback values used (default: the task's whole lookback)
         "kernel": 25,

@@ -37,7 +37,7 @@ from sfmbench.training import train as train_loop
 from ..base import FoundationModel
 from .bodies import Body, packaged_body
 from .embedders import PooledHead, TokenHead
-from .source import SourceSet, text_features
+from .source import SourceSet, image_features, text_features
 
 
 def subsample(split: ArraySplit, n: int | None, seed: int) -> ArraySplit:
@@ -111,13 +111,16 @@ class CrossModalAdapter(FoundationModel):
         "trial_epochs": 1,
         "trial_train_samples": 2000,
         "trial_val_samples": 1000,
+        "min_epochs": 1,               # successive halving of trials (when trial_epochs > 1)
+        "reduction_factor": 2,
     }
 
     #: the budget's counts (conf/budget/*.yaml, sfmbench.budget) -> these parameters; trials
     #: equal every tuned method's at the same budget
     budget_params: ClassVar[dict[str, str]] = {
         "trials": "n_trials", "max_epochs": "trial_epochs", "retrain_epochs": "epochs",
-        "train_samples": "trial_train_samples"}
+        "train_samples": "trial_train_samples", "min_epochs": "min_epochs",
+        "reduction_factor": "reduction_factor"}
 
     def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
         super().__init__(spec, params, ctx)
@@ -228,7 +231,7 @@ class CrossModalAdapter(FoundationModel):
             name = ",".join(f"{k}={v}" for k, v in zip(self.align_keys, key))
             self._align_seconds[name] = seconds
             self._aligned[key] = {"state": copy.deepcopy(embedder.state_dict()),
-                                  "info": {**info, "seconds": round(seconds, 2)}}
+                                  "info": info}    # its cost goes to stage_seconds
         embedder = self.make_embedder(body, p)
         embedder.load_state_dict(self._aligned[key]["state"])
         torch.manual_seed(self.ctx.seed)
@@ -239,8 +242,11 @@ class CrossModalAdapter(FoundationModel):
     def aligns(p: dict[str, Any]) -> bool:
         return p.get("objective") != "none" and int(p.get("embedder_epochs") or 0) > 0
 
+    def search_keys(self) -> list[str]:
+        return [k for k in dict(self.params.get("search_space") or {}) if k in self.params]
+
     def finetune(self, net: CrossModalNet, train: ArraySplit, val: ArraySplit,
-                 p: dict[str, Any], epochs: int, stage: str) -> Any:
+                 p: dict[str, Any], epochs: int, stage: str, report: Any = None) -> Any:
         """Everything trains: AdamW, betas (0.9, 0.98), warm-up + linear decay, clipping."""
         self.apply_recipe(net)
         steps = epochs * math.ceil(len(train) / int(p["batch_size"]))
@@ -261,7 +267,7 @@ class CrossModalAdapter(FoundationModel):
                              description=f"{self.name} {stage}",
                              time_limit=guard.remaining() if guard is not None else None)
         result = train_loop(net, train, val, self.spec, config, optimizer=optimizer,
-                            scheduler=scheduler, device=self.ctx.device)
+                            scheduler=scheduler, device=self.ctx.device, report=report)
         if result.stopped_early and guard is not None:
             guard.trip()          # a runaway guard stopped work: the row says truncated
         return result
@@ -292,17 +298,21 @@ class CrossModalAdapter(FoundationModel):
         trial_train = subsample(train, p0["trial_train_samples"], self.ctx.seed + 1)
         trial_val = evenly(val, p0["trial_val_samples"])
 
-        def fit_trial(hp: dict[str, Any]) -> tuple[float, None]:
+        def fit_trial(hp: dict[str, Any], report: Any = None) -> tuple[float, None]:
             p = {**p0, **hp}
             net, _ = self.build(p, train)
             result = self.finetune(net, trial_train, trial_val, p, int(p["trial_epochs"]),
-                                   "trial")
+                                   "trial", report=report)
             if result.best_score is None:
                 raise DataError("a trial finished without a validation score")
             return float(result.best_score), None
 
         start = time.perf_counter()
-        tuned = self.tune(fit_trial, stage=f"{self.name}-tune")
+        # the tuned baselines' schedule: successive halving over the trial epochs (when there
+        # is more than one), the model YAML's own (published) setting tried first
+        tuned = self.tune(fit_trial, stage=f"{self.name}-tune",
+                          first_trial={k: p0[k] for k in self.search_keys()},
+                          prune=int(p0["trial_epochs"]) > 1)
         seconds["tune"] = time.perf_counter() - start - sum(self._align_seconds.values())
         chosen = {**p0, **tuned.params}
 
@@ -325,9 +335,10 @@ class CrossModalAdapter(FoundationModel):
                                                        "batch_size", "epochs")}},
             architecture={**self.architecture(net), "alignment": align_info,
                           "otdd_batch_size": int(chosen["otdd_batch_size"]),
-                          "source": {"description": self.source_set.description,
-                                     "n": int(len(self.source_set.x)),
-                                     "labels": self.source_set.labels_from}},
+                          "source": None if self.source_set is None else {
+                              "description": self.source_set.description,
+                              "n": int(len(self.source_set.x)),
+                              "labels": self.source_set.labels_from}},
             n_trials=tuned.n_trials, epochs=result.epochs_run, stage_seconds=seconds,
             tune_seconds=seconds["tune"] + seconds["align"] + seconds.get("search", 0.0),
             train_samples=len(trial_train),
@@ -336,8 +347,24 @@ class CrossModalAdapter(FoundationModel):
                    "refine_train_samples": len(refine_train), "best_epoch": result.best_epoch,
                    "val_scores": result.val_scores})
 
-    def source_features(self, body: Body) -> SourceSet:
-        return text_features(body, dict(self.params["source"] or {}), self.ctx.seed)
+    def source_features(self, body: Body) -> SourceSet | None:
+        """Text bodies: text through the body's embedding layer (default: pydoc topics).
+        Image bodies: images from ``source: {kind: npy, path: FILE}`` ((N, 3, H, W) floats)
+        through the body's patch embedding; without them only ``objective: none`` runs."""
+        cfg = dict(self.params["source"] or {})
+        if body.modality == "text":
+            return text_features(body, cfg, self.ctx.seed)
+        if cfg.get("kind") == "npy":
+            images = np.load(cfg.get("path", ""), allow_pickle=False)
+            return image_features(body, images, int(cfg.get("k", 10)), self.ctx.seed)
+        space = dict(self.params.get("search_space") or {})
+        wanted = {self.params["objective"], *space.get("objective", [])} - {"none"}
+        if wanted and int(self.params["embedder_epochs"] or 0) > 0:
+            raise ConfigError(f"aligning an image body needs source images "
+                              f"(objectives {sorted(wanted)} requested)",
+                              "give model.source={kind: npy, path: images.npy} with (N, 3, H, "
+                              "W) images, or set model.objective=none and search no objective")
+        return None
 
     def architecture(self, net: CrossModalNet) -> dict[str, Any]:
         return {"body": type(net.body.model).__name__, "body_dim": net.body.dim,

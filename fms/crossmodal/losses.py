@@ -18,7 +18,13 @@ ENTREG = 0.1
 
 
 def _sinkhorn(blur: float, cost=None):  # noqa: ANN001, ANN202 - geomloss callable
-    from geomloss import SamplesLoss
+    try:
+        from geomloss import SamplesLoss
+    except ImportError as exc:
+        from sfmbench.errors import ConfigError
+        raise ConfigError("OTDD alignment needs the package geomloss",
+                          "pip install 'sfmbench[crossmodal]', or use model.objective=mmd"
+                          ) from exc
     return SamplesLoss("sinkhorn", p=2, blur=blur, debias=True, backend="tensorized",
                        cost=cost, scaling=0.8)
 

@@ -366,7 +366,8 @@ class DNAFoundationModel(FoundationModel):
         cap = self.params.get("max_train_samples")
         if not cap or len(train) <= int(cap):
             return train
-        rng = np.random.default_rng(self.ctx.seed)
+        # the very subset DASHA's tuning trials train on (its hpo_subsample: seed + 1)
+        rng = np.random.default_rng(self.ctx.seed + 1)
         keep = np.sort(rng.choice(len(train), int(cap), replace=False))
         return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
 

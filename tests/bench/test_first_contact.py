@@ -119,11 +119,12 @@ def test_results_delete_lists_confirms_and_deletes(tmp_path, capsys):
 # --- planning -----------------------------------------------------------------------------------
 def test_deterministic_methods_run_once_per_task():
     from sfmbench.sweep import plan_sweep
-    plan = plan_sweep(tasks=["generated/ts-ar-24"], models=["autoar", "dlinear", "last-value"],
-                      seeds=[0, 1, 2], budget="smoke")
-    per_model = {m: sum(j.model == m for j in plan.jobs) for m in ("autoar", "dlinear",
-                                                                   "last-value")}
-    assert per_model == {"autoar": 1, "dlinear": 3, "last-value": 1}
+    models = ["autoar", "dlinear", "last-value", "demo-fm"]
+    plan = plan_sweep(tasks=["generated/ts-ar-24"], models=models, seeds=[0, 1, 2],
+                      budget="smoke")
+    per_model = {m: sum(j.model == m for j in plan.jobs) for m in models}
+    assert per_model == {"autoar": 1, "dlinear": 1, "last-value": 1, "demo-fm": 3}
+    assert all(j.seed == 0 for j in plan.jobs if j.model != "demo-fm")
 
 
 def test_tasks_sort_naturally(capsys):

@@ -13,7 +13,15 @@ from sfmbench.specs import ProblemType, TaskSpec
 
 from .lb_rows import make_row
 
-B = 400
+B = 200
+
+
+def binary_mcc(t: np.ndarray, p: np.ndarray) -> float:
+    """MCC from its definition (checked against sklearn below)."""
+    tp, tn = float(((t == 1) & (p == 1)).sum()), float(((t == 0) & (p == 0)).sum())
+    fp, fn = float(((t == 0) & (p == 1)).sum()), float(((t == 1) & (p == 0)).sum())
+    den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / den if den else 0.0
 
 
 def write_records(folder, key, spec, preds, targets):
@@ -52,8 +60,10 @@ def test_every_figure_from_known_per_example_records(tmp_path):
     draws = [np.repeat(np.arange(len(target)), c.astype(int)) for c in counts]
     rep = {}
     for method in ("dasha", "linear", "chronos"):
-        per_seed = np.array([[matthews_corrcoef(target[d], labels[(method, s)][d]) for d in draws]
+        per_seed = np.array([[binary_mcc(target[d], labels[(method, s)][d]) for d in draws]
                              for s in range(2)])
+        assert per_seed[0, 0] == pytest.approx(
+            matthews_corrcoef(target[draws[0]], labels[(method, 0)][draws[0]]))
         rep[method] = combine_seeds(per_seed, rng_for(5, "gue/prom", method))
         row = board.loc[method]
         assert row["mean"] == pytest.approx(np.mean([matthews_corrcoef(target, labels[(method, s)])
@@ -140,3 +150,15 @@ def test_moving_block_counts():
     whole = resample_counts(7, 7, 5, rng)
     assert (whole == 1).all()                  # one block covering everything
     assert iqm(np.array([0.0, 1, 2, 3, 4, 5, 6, 100])) == pytest.approx(3.5)
+
+
+def test_resamples_in_batches_give_the_same_figures(tmp_path, monkeypatch):
+    import importlib
+
+    agg_module = importlib.import_module("sfmbench.leaderboard.aggregate")
+
+    frame = forecast_rows(tmp_path, 0.01)
+    whole = aggregate(frame, n_resamples=B, examples_dir=tmp_path)
+    monkeypatch.setattr(agg_module, "_COUNTS_BUDGET", 600 * 7)     # 7 resamples per batch
+    batched = aggregate(frame, n_resamples=B, examples_dir=tmp_path)
+    pd.testing.assert_frame_equal(whole, batched)

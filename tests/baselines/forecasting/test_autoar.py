@@ -1,7 +1,6 @@
 """Auto-AR: selection on validation only, refit without a duplicated seam, chunked prediction."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from sfmbench.baselines.forecasting.ar import ARModel, difference, lag_gram
 from sfmbench.baselines.forecasting.autoar import AutoAR
 from sfmbench.baselines.forecasting.linear import forecast_mse
 from sfmbench.context import RunContext
-from sfmbench.data import ArraySplit, ForecastInputs
+from sfmbench.data import ArraySplit
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.metrics import compute_metrics
 

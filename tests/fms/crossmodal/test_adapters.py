@@ -82,3 +82,27 @@ def test_check_plugin_passes_for_every_problem(model, tiny_bert):
     text = "\n".join(report.lines)
     for problem in ("classification", "regression", "forecasting"):
         assert f"{problem}: end-to-end run" in text
+
+
+def test_orca_on_images_with_a_vision_body(tiny_vit, tmp_path):
+    """2-D inputs: the patch embedder starts from the ViT's patch conv; without source images
+    only ``objective: none`` runs, and asking for alignment says what to give."""
+    from sfmbench import METHODS, ArrayInputs, ArraySplit, RunContext, TaskSpec
+    spec = TaskSpec(name="generated/img", domain="generated", problem="classification",
+                    input_shape=(4, 16, 16), primary_metric="accuracy", higher_is_better=True,
+                    metrics=("accuracy",), num_classes=2)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 4, 16, 16)).astype(np.float32)
+    y = (x[:, 0].mean((1, 2)) > 0).astype(np.int64)
+    ctx = RunContext(seed=0, device="cpu", show_progress=False, work_dir=tmp_path)
+    params = {**FAST, "model_id": str(tiny_vit), "image_size": 32, "objective": "none",
+              "search_space": {"lr": [1e-3]}, "n_trials": 1, "batch_size": 16}
+    params.pop("search_epochs"), params.pop("search_subsample")
+    orca = METHODS.get("orca")(spec, params, ctx)
+    report = orca.fit(ArraySplit(x[:32], y[:32]), ArraySplit(x[32:], y[32:]))
+    assert report.architecture["embedder"] == "PatchEmbed2d" and report.architecture[
+        "n_tokens"] == 16
+    assert orca.predict(ArrayInputs(x[:5])).shape == (5, 2)
+    with pytest.raises(ConfigError, match="source images"):
+        METHODS.get("orca")(spec, {**params, "objective": "otdd"}, ctx).fit(
+            ArraySplit(x[:32], y[:32]), ArraySplit(x[32:], y[32:]))

@@ -49,3 +49,23 @@ def test_an_fm_rerun_is_exact(dna_checkpoints, tmp_path):
     assert report.identical, [(c.name, c.stored, c.new) for c in report.comparisons
                               if not c.same]
     assert report.new.hyperparameters == row.hyperparameters
+
+
+def test_an_fm_trains_its_trials_on_dashas_subset(dna_checkpoints, tmp_path):
+    """Equal training samples: the FM's trials see the very subset DASHA's trials see."""
+    import numpy as np
+
+    from sfmbench import METHODS, RunContext
+    from sfmbench.baselines.dasha.method import _subsample
+    from tests.fms.dna.test_loading import SPEC, dna_split
+
+    train = dna_split(50)
+    ctx = RunContext(seed=3, device="cpu", show_progress=False)
+    fm = METHODS.get("nucleotide-transformer")(
+        SPEC, {"model_id": str(dna_checkpoints["nucleotide-transformer"]),
+               "max_train_samples": 20}, ctx)
+    mine = fm._subsample(train)
+    dashas = _subsample(train, 20, ctx.seed + 1)       # DASHA's hpo_subsample of seed 3
+    assert len(mine) == 20
+    np.testing.assert_array_equal(mine.x, dashas.x)
+    np.testing.assert_array_equal(mine.y, dashas.y)
