@@ -13,7 +13,9 @@ matrix of example counts (one row per resample):
   matrix;
 * segmentation: each image's confusion matrix (mIoU and pixel accuracy of a resample come from
   the summed matrices);
-* multilabel: scores and labels of each example (metrics recomputed with the task's metric).
+* multilabel: scores and labels of each example, and its true/false positive and false
+  negative label counts at threshold 0.5 (micro F1 from sums; other metrics, e.g. mAP,
+  recomputed with the task's metric on each resample, which is slower).
 """
 from __future__ import annotations
 
@@ -60,7 +62,13 @@ def example_arrays(spec: TaskSpec, preds: np.ndarray, targets: np.ndarray
         codes = np.where(valid, truth * k + np.clip(hard, 0, k - 1), k * k)
         conf = np.stack([np.bincount(c, minlength=k * k + 1)[:k * k] for c in codes])
         return {"confusion": conf.astype(np.int64)}
-    return {"score": p.astype(np.float32), "target": t.astype(np.uint8)}
+    scores = p.astype(np.float64)
+    if not ((scores >= 0) & (scores <= 1)).all():        # logits: as torchmetrics, a sigmoid
+        scores = 1.0 / (1.0 + np.exp(-scores))
+    hard, truth = scores >= 0.5, t.astype(bool)
+    return {"score": p.astype(np.float32), "target": t.astype(np.uint8),
+            "tp": (hard & truth).sum(axis=1), "fp": (hard & ~truth).sum(axis=1),
+            "fn": (~hard & truth).sum(axis=1)}
 
 
 class ExampleWriter:
@@ -173,6 +181,11 @@ def resample_metric(metric: str, arrays: dict[str, np.ndarray], counts: np.ndarr
         return _r2(arrays, counts)
     if metric in _CONFUSION_METRICS and ("confusion" in arrays or "pred" in arrays):
         return _CONFUSION_METRICS[metric](_confusions(arrays, counts))
+    if metric == "f1_micro" and "tp" in arrays:          # multilabel micro F1 from counts
+        tp, fp, fn = (counts @ arrays[k].astype(np.float64) for k in ("tp", "fp", "fn"))
+        denom = 2 * tp + fp + fn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1.0), 0.0)
     if "score" in arrays:
         return _generic(metric, arrays, counts)
     raise DataError(f"metric {metric!r} cannot be recomputed from the saved per-example "

@@ -68,16 +68,35 @@ class PeakMemory:
 # the stage of the job in flight (shown by `run` and by sweep progress bars)
 # ----------------------------------------------------------------------------------------------
 _stage_listeners: list[Callable[[str], None]] = []
+_stage_context: list[str] = []
+
+
+def _stage_text(stage: str, step: int | None, total: int | None) -> str:
+    return stage if step is None else (f"{stage} {step}/{total}" if total else f"{stage} {step}")
 
 
 def report_stage(stage: str, step: int | None = None, total: int | None = None) -> None:
     """Tell whoever watches this process what the running job does now, e.g.
-    ``report_stage("dasha tune trial", 2, 8)``. Cheap and silent when nobody listens."""
+    ``report_stage("dasha retrain epoch", 2, 8)``; inside :func:`stage_context` the enclosing
+    stage is shown first (``tune trial 2/8 · epoch 1/4``). Cheap and silent when nobody
+    listens."""
     if not _stage_listeners:
         return
-    text = stage if step is None else (f"{stage} {step}/{total}" if total else f"{stage} {step}")
+    text = " · ".join([*_stage_context, _stage_text(stage, step, total)])
     for listener in list(_stage_listeners):
         listener(text)
+
+
+@contextmanager
+def stage_context(stage: str, step: int | None = None, total: int | None = None) -> Iterator[None]:
+    """A stage that encloses others (a tuning trial around its epochs): reported now, and
+    shown before every stage reported inside the block."""
+    report_stage(stage, step, total)
+    _stage_context.append(_stage_text(stage, step, total))
+    try:
+        yield
+    finally:
+        _stage_context.pop()
 
 
 @contextmanager

@@ -172,13 +172,13 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
     if remaining > 0 and timeout is not None and timeout <= 0:
         stopped_by_guard(ctx)                     # the guard is spent: no trial starts
     elif remaining > 0:
-        from .monitor import report_stage
+        from .monitor import stage_context
         started = [len(finished_trials(study))]
 
         def watched(trial: optuna.Trial) -> float:  # the progress display shows trial k of n
             started[0] += 1
-            report_stage(f"{stage} trial", min(started[0], n_trials), n_trials)
-            return objective(trial)
+            with stage_context(f"{stage} trial", min(started[0], n_trials), n_trials):
+                return objective(trial)
 
         study.optimize(watched, n_trials=remaining, timeout=timeout, catch=catch,
                        gc_after_trial=False)

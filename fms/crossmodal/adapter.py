@@ -242,8 +242,14 @@ class CrossModalAdapter(FoundationModel):
     def aligns(p: dict[str, Any]) -> bool:
         return p.get("objective") != "none" and int(p.get("embedder_epochs") or 0) > 0
 
-    def search_keys(self) -> list[str]:
-        return [k for k in dict(self.params.get("search_space") or {}) if k in self.params]
+    def first_trial(self) -> dict[str, Any] | None:
+        """The YAML's own values of the searched params, when every one is a point of the space
+        (a grid sampler takes only complete points)."""
+        space = dict(self.params.get("search_space") or {})
+        point = {k: self.params.get(k) for k in space}
+        inside = all(v in (space[k] if isinstance(space[k], (list, tuple)) else [space[k]])
+                     for k, v in point.items())
+        return point if space and inside else None
 
     def finetune(self, net: CrossModalNet, train: ArraySplit, val: ArraySplit,
                  p: dict[str, Any], epochs: int, stage: str, report: Any = None) -> Any:
@@ -310,8 +316,7 @@ class CrossModalAdapter(FoundationModel):
         start = time.perf_counter()
         # the tuned baselines' schedule: successive halving over the trial epochs (when there
         # is more than one), the model YAML's own (published) setting tried first
-        tuned = self.tune(fit_trial, stage=f"{self.name}-tune",
-                          first_trial={k: p0[k] for k in self.search_keys()},
+        tuned = self.tune(fit_trial, stage=f"{self.name}-tune", first_trial=self.first_trial(),
                           prune=int(p0["trial_epochs"]) > 1)
         seconds["tune"] = time.perf_counter() - start - sum(self._align_seconds.values())
         chosen = {**p0, **tuned.params}

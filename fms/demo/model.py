@@ -39,8 +39,8 @@ class DemoFM(WindowForecaster):
         f"{PRETRAINING['steps']} masked-patch steps (sfmbench demo corpus)")
     defaults: ClassVar[dict[str, Any]] = {
         **WindowForecaster.defaults, "model_id": DEMO_ID, "recipe": "full",
-        "search_space": {"learning_rate": [3.0e-4, 1.0e-3, 3.0e-3]}, "sampler": "grid",
-        "n_trials": 3, "epochs": 3, "train_windows": 1024, "batch_size": 128,
+        "search_space": {"learning_rate": [1.0e-3, 3.0e-3]}, "sampler": "grid",
+        "n_trials": 2, "epochs": 3, "train_windows": 512, "batch_size": 128,
         "val_windows": 256}
 
     def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:

@@ -10,7 +10,8 @@ from sfmbench.runner import RunSettings, run_job
 from sfmbench.store import Store
 
 
-@pytest.mark.parametrize("task,model", [("generated/sat-cls-tiny", "timm-classifier"),
+@pytest.mark.parametrize("task,model", [pytest.param("generated/sat-cls-tiny", "timm-classifier",
+                                                     marks=pytest.mark.slow),
                                         ("generated/sat-multilabel-tiny", "timm-classifier"),
                                         ("generated/sat-seg-tiny", "smp-unet")])
 def test_reference_runs_on_generated_images(tmp_path, task, model, one_torch_thread):

@@ -139,3 +139,28 @@ def test_models_list_shows_kind_tuned_and_installed(capsys):
     assert main(["models", "list", "auto*"]) == 0
     text = capsys.readouterr().out
     assert "installed" in text and "tuned" in text and "autoar" in text
+
+
+# --- progress that tells the truth --------------------------------------------------------------
+def test_stages_nest_trials_around_epochs():
+    from sfmbench.monitor import report_stage, stage_context, stage_listener
+    seen: list[str] = []
+    report_stage("nobody listens")                              # silent, no error
+    with stage_listener(seen.append):
+        with stage_context("tune trial", 2, 8):
+            report_stage("epoch", 1, 4)
+        report_stage("retrain epoch", 3, 10)
+    assert seen == ["tune trial 2/8", "tune trial 2/8 · epoch 1/4", "retrain epoch 3/10"]
+
+
+def test_eta_counts_the_job_in_flight_from_the_same_model():
+    from sfmbench.config import make_job
+    from sfmbench.sweep import JobTimes, fmt_eta
+    jobs = [make_job("generated/ts-ar-24", m, s, "smoke")
+            for m, s in (("dlinear", 0), ("demo-fm", 0), ("demo-fm", 1))]
+    times = JobTimes({"dlinear": [10.0], "demo-fm": [60.0, 80.0]})
+    assert times.remaining(jobs, elapsed=4.0) == (6.0 + 70.0 + 70.0, [])
+    assert times.remaining(jobs, elapsed=25.0) == (0.0 + 140.0, [])  # overdue: not negative
+    assert fmt_eta(times.remaining(jobs, 4.0)) == "ETA 2:26"
+    unknown = JobTimes({"dlinear": [10.0]}).remaining(jobs, 0.0)
+    assert unknown == (10.0, ["demo-fm"]) and fmt_eta(unknown) == "ETA ≥ 0:10 (+demo-fm)"

@@ -60,3 +60,10 @@ def test_segmentation_from_per_image_confusions(tmp_path):
     p = np.where(rng.random(t.shape) < 0.7, t, rng.integers(0, 3, t.shape))
     check(spec_of(ProblemType.SEGMENTATION, ("miou", "pixel_accuracy"), 3, (1, 6, 6)), p, t,
           tmp_path)
+
+
+def test_multilabel_micro_f1_from_counts_and_map_by_recomputation(tmp_path):
+    rng = np.random.default_rng(3)
+    t = (rng.random((60, 5)) < 0.3).astype(np.int64)
+    logits = 2.0 * (t - 0.5) + rng.standard_normal(t.shape)
+    check(spec_of(ProblemType.MULTILABEL, ("f1_micro", "map_micro"), 5, (5,)), logits, t, tmp_path)
