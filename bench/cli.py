@@ -209,9 +209,10 @@ def _error(message: str, hint: str | None) -> None:
     from rich.markup import escape
 
     from .progress import console
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    from .redact import redact_text  # no password of a URL in any message
+    console.print(f"[bold red]error:[/] {escape(redact_text(message))}", highlight=False)
     if hint:
-        console.print(f"[yellow]hint:[/] {escape(hint)}", highlight=False)
+        console.print(f"[yellow]hint:[/] {escape(redact_text(hint))}", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

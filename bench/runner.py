@@ -28,6 +28,7 @@ from .method import FitReport, Method
 from .metrics import MetricSuite
 from .monitor import PeakMemory
 from .parsing import explicit_true
+from .redact import safe_message
 from .provenance import git_revision, hostname, library_versions
 from .results import STATUS_FAILED, STATUS_OK, ResultRow, utcnow
 from .seeding import seed_everything
@@ -73,7 +74,7 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
         raise
     except Exception as exc:  # noqa: BLE001 - a failing job is recorded, the sweep goes on
         row.status = STATUS_FAILED
-        row.error = failure_reason(exc)
+        row.error = safe_message(failure_reason(exc))  # no secrets, control bytes, dumps
         log.warning("job %s failed: %s", job.label, row.error.splitlines()[0])
     row.total_seconds = round(time.perf_counter() - t0, 3)
     row.finished_at = utcnow()

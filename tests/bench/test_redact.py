@@ -39,3 +39,13 @@ def test_stored_error_is_redacted_and_clean(tmp_path):
     assert "topsecret" not in stored["error"] and "\x00" not in stored["error"]
     assert len(stored["error"]) <= 4000
     assert "topsecret" not in safe_message("x postgresql://u:topsecret@h/db")
+
+
+def test_failed_row_with_nul_bytes_is_stored_on_postgres(postgres_url):
+    """The error of a job on /proc/self/environ once held NUL bytes, which PostgreSQL refuses
+    (and the failed row was lost); stored errors are cleaned first."""
+    store = Store(postgres_url)
+    store.add(ResultRow(job_key="k", task="t", method="m", kind="baseline", seed=0,
+                        budget="smoke", status="failed", error="DataError: a\x00b\x01c"))
+    (row,) = store.rows()
+    assert row["status"] == "failed" and row["error"] == "DataError: a?b?c"

@@ -30,8 +30,11 @@ def _first_use(url: str, barrier: "mp.synchronize.Barrier", i: int, out: "mp.Que
 
 
 @pytest.mark.slow
-def test_six_processes_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_six_processes_on_a_fresh_database(tmp_path: Path, backend: str,
+                                           request: pytest.FixtureRequest) -> None:
+    url = (f"sqlite:///{tmp_path / 'fresh.db'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
     ctx = mp.get_context("spawn")
     barrier, out = ctx.Barrier(6), ctx.Queue()
     procs = [ctx.Process(target=_first_use, args=(url, barrier, i, out)) for i in range(6)]
