@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--run-dir", type=Path, default=None,
                         help="directory for the SQLite store, predictions and work files "
-                             "(default: ./sfmbench-runs, or SFMBENCH_RUN_DIR)")
+                             "(default: SFMBENCH_RUN_DIR, else ./sfmbench-runs; "
+                             "./sfmbench-demo for `demo`)")
     common.add_argument("--storage", default=None,
                         help="database URL for results and optuna studies, e.g. "
                              "sqlite:///r.db or postgresql+psycopg://u:p@host/db "
@@ -152,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         time-series and DNA tasks; the tuned baselines (Auto-AR, DASHA) against simple
         references and a small foundation model that the demo pretrains itself in seconds on a
         generated corpus (`demo-fm`, labelled as such); three seeds for seeded methods, one run
-        for deterministic ones. About 3-5 minutes on 2 CPU cores. Re-running resumes; results go
-        to --run-dir (default ./sfmbench-demo), the page to --out.
+        for deterministic ones; sized for a few minutes on 2 idle CPU cores. Re-running resumes;
+        results go to --run-dir (default ./sfmbench-demo), the page to --out.
 
         Examples:
           sfmbench demo

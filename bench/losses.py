@@ -165,7 +165,8 @@ _CONFUSION_METRICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def n_examples(arrays: dict[str, np.ndarray]) -> int:
-    return len(next(v for k, v in arrays.items() if k not in META))
+    """Test examples behind the records (0 when the test split was empty)."""
+    return next((len(v) for k, v in arrays.items() if k not in META), 0)
 
 
 def resample_metric(metric: str, arrays: dict[str, np.ndarray], counts: np.ndarray) -> np.ndarray:

@@ -153,11 +153,17 @@ class Registry(Generic[T]):
             plugins = sorted((ep for ep in eps if _dist_name(ep) != BUILTIN_DIST),
                              key=lambda ep: (_dist_name(ep), ep.group, ep.name))
             for ep in builtins:
-                obj = ep.load()  # the built-ins must load; a failure here is a real bug
-                if getattr(obj, "__sfmbench_registers__", False):
-                    obj(self)
-                else:
-                    self.register(ep.name, obj)
+                try:
+                    obj = ep.load()
+                    if getattr(obj, "__sfmbench_registers__", False):
+                        obj(self)
+                    else:
+                        self.register(ep.name, obj)
+                except Exception as exc:  # noqa: BLE001 - a bug, but the rest must keep working
+                    self._problems.append(PluginProblem(
+                        ep.name, f"{BUILTIN_DIST} (built-in)",
+                        f"failed to register {ep.value!r}: {type(exc).__name__}: {exc}",
+                        "reinstall sfmbench; report this as a bug"))
             claimed: dict[str, str] = {}  # plugin name -> package that registered it first
             for ep in plugins:
                 self._load_plugin(ep, claimed)

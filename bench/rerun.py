@@ -87,6 +87,19 @@ def job_from_config(config: dict[str, Any]) -> JobSpec:
                           "rerun only rows that sfmbench stored") from None
 
 
+def _check_identity(job: JobSpec) -> None:
+    """A row on a user's data file reruns only on the same bytes (the stored identity)."""
+    if not job.task_identity:
+        return
+    from .catalog import TASKS
+
+    now = TASKS.get(job.task)(name=job.task, **job.task_params).identity()
+    if now != job.task_identity:
+        raise ConfigError(f"the data of task {job.task!r} changed since the row was stored "
+                          f"(identity {job.task_identity}, now {now})",
+                          "restore the file the row was computed on, or run the job anew")
+
+
 def rerun(store: Store, job_key: str, scratch: Path | None = None, *,
           device: str | None = None, show_progress: bool = False) -> RerunReport:
     """Run the stored job ``job_key`` again into a scratch store and compare the rows."""
@@ -98,6 +111,7 @@ def rerun(store: Store, job_key: str, scratch: Path | None = None, *,
         raise ConfigError(f"the stored config of {job_key} hashes to {job.key}: the row was "
                           "written by a different sfmbench version",
                           "rerun it with the sfmbench version (package_version) that stored it")
+    _check_identity(job)
     scratch = Path(scratch) if scratch is not None else Path(tempfile.mkdtemp(prefix="sfmbench-rerun-"))
     scratch.mkdir(parents=True, exist_ok=True)
     settings = RunSettings(run_dir=scratch, show_progress=show_progress,

@@ -280,7 +280,7 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
     batches = _Batches(train_data, config.batch_size, spec.problem, shuffle=True,
                        fraction=config.batch_fraction)
     y_val = _targets_of(val_data) if val_data is not None else None
-    better = (lambda a, b: a > b) if spec.higher_is_better else (lambda a, b: a < b)
+    better = spec.is_better
     result, best_state = TrainResult(), None
     start = time.perf_counter()
     with _progress(config.show_progress) as progress:

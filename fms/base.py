@@ -285,7 +285,6 @@ class FoundationModel(Method):
                  for k, v in dict(search_space if search_space is not None
                                   else self.params.get("search_space") or {}).items()}
         n = int(n_trials if n_trials is not None else self.params.get("n_trials") or 1)
-        higher = self.spec.higher_is_better
         best: dict[str, Any] = {"value": None, "artifact": None, "number": None}
         history: list[dict[str, Any]] = []
 
@@ -295,7 +294,7 @@ class FoundationModel(Method):
                                if prune else fit_trial(hp))
             value = float(value)
             history.append({"trial": trial.number, **hp, "value": value})
-            if best["value"] is None or (value > best["value"] if higher else value < best["value"]):
+            if best["value"] is None or self.spec.is_better(value, best["value"]):
                 best.update(value=value, artifact=artifact, number=trial.number)
             return value
 

@@ -36,6 +36,12 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "tuned": "True for tuned baselines (e.g. autoar, dasha), False for simple references.",
     "budget": "The budget of the rows behind the row (rows of different budgets or task "
               "parameters are never compared: the leaderboard refuses to mix them).",
+    "recipe": "An FM's recipe (`full`, `lora`, `frozen`, `zero-shot`; `;`-joined if several); "
+              "a method stored with several recipes is one row per recipe, named "
+              "`method[recipe]`; empty for baselines.",
+    "trials": "Tuning trials the rows behind the row ran (`;`-joined if they differ).",
+    "epochs": "Epochs of the chosen configuration's final fit (`;`-joined if they differ).",
+    "train_samples": "Training samples a tuning trial saw (`;`-joined if they differ).",
     "mean": "Mean of the primary metric over successful seeds (for `published` rows: the "
             "figure the paper reports, on this suite's scale).",
     "std": "Sample standard deviation (ddof=1) over seeds; empty (NaN) when n < 2.",
@@ -80,6 +86,8 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "params_trainable": "Trainable parameter count (largest over seeds); empty if not reported.",
     "pretraining_data": "Pretraining data size/description as reported (`;`-joined if several).",
     "n_failed": "Failed jobs (or jobs without a finite metric) that have no successful rerun.",
+    "n_truncated": "Jobs whose work a runaway guard cut short (`truncated`); left out of every "
+                   "statistic unless the leaderboard is built with `include_truncated`.",
     "config_hashes": "Sorted, `;`-joined config hashes of the successful jobs behind the row.",
     "source": "For `published` rows: the paper and table the figure comes from and how its "
               "protocol differs from this suite's; empty for measured rows.",
@@ -89,7 +97,8 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
 #: Row columns a (task, method) record is computed from.
 _RECORD_INPUTS = ("usable", "primary_value", "best_val_metric", "total_seconds", "device", "seed",
                   "config_hash", "kind", "tuned", "params_total", "params_trainable",
-                  "pretraining_data", "budget")
+                  "pretraining_data", "budget", "truncated", "recipe", "n_trials", "epochs",
+                  "train_samples")
 
 
 @dataclass
@@ -103,7 +112,8 @@ class Replicates:
 
 def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int = 2000,
               seed: int = 0, examples_dir: str | Path | None = None,
-              published: pd.DataFrame | None = None) -> pd.DataFrame:
+              published: pd.DataFrame | None = None,
+              include_truncated: bool = False) -> pd.DataFrame:
     """The leaderboard frame (columns ``LEADERBOARD_COLUMNS``) from stored result rows.
 
     Only successful rows (status ``ok``, finite primary value) enter the statistics; a
@@ -112,10 +122,11 @@ def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int 
     ``<examples_dir>/<job_key>.examples.npz``, or beside each row's ``predictions_path``.
     ``published`` rows (see :mod:`sfmbench.leaderboard.published`) are appended with kind
     ``published`` after every statistic is computed. Rows are ordered by (domain, task, rank,
-    method). The bootstrap replicates are kept in ``board.attrs["replicates"]``.
+    method). Truncated rows enter the statistics only with ``include_truncated``. The
+    bootstrap replicates are kept in ``board.attrs["replicates"]``.
     """
     check_bootstrap_args(confidence, n_resamples, seed)
-    frame = prepare_rows(rows)
+    frame = prepare_rows(rows, include_truncated)
     task_info = _task_info(frame)
     columns = {c: frame[c].to_numpy() for c in _RECORD_INPUTS}
     replicates = _replicates(frame, task_info, n_resamples, seed, examples_dir)
@@ -208,6 +219,8 @@ def _example_replicates(task: str, metric: str, records: list, n_resamples: int,
     if len(sizes) != 1:
         return None
     n = sizes.pop()
+    if n == 0:                                  # an empty test split: nothing to resample
+        return None
     block = max(1, int(records[0].get("horizon", 0) or 1))
     rng = rng_for(seed, "examples", task)
     out = np.empty((len(records), n_resamples))
@@ -239,8 +252,10 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
     seconds = np.nan_to_num(group["total_seconds"][ok].astype(float))
     on_cpu = np.isin(np.char.lower(group["device"][ok].astype(str)), ["cpu", ""])
     ok_jobs = set(zip(group["seed"][ok], group["config_hash"][ok]))
+    cut = group["truncated"] & ~ok                       # truncated rows left out
+    failed = ~ok & ~cut
     n_failed = sum((s, h) not in ok_jobs
-                   for s, h in zip(group["seed"][~ok], group["config_hash"][~ok]))
+                   for s, h in zip(group["seed"][failed], group["config_hash"][failed]))
     budgets = sorted({str(b) for b in group["budget"][ok] if b}) or \
         sorted({str(b) for b in group["budget"] if b})
     return {
@@ -248,6 +263,9 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
         "direction": info["direction"], "method": method,
         "kind": _first_nonempty(group["kind"]), "tuned": bool(group["tuned"].any()),
         "budget": ";".join(budgets),
+        "recipe": _joined(group["recipe"][ok]), "trials": _joined(group["n_trials"][ok]),
+        "epochs": _joined(group["epochs"][ok]),
+        "train_samples": _joined(group["train_samples"][ok]),
         "mean": mean, "std": std, "n": n, "ci_low": ci_low, "ci_high": ci_high,
         "ci_basis": replicates.basis.get(task, "") if n else "",
         "val_mean": _nanmean(group["best_val_metric"][ok]),
@@ -257,10 +275,21 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
         "params_trainable": _max_int(group["params_trainable"][ok]),
         "pretraining_data": ";".join(sorted({str(v) for v in group["pretraining_data"][ok]
                                              if v is not None and not pd.isna(v) and str(v)})),
-        "n_failed": int(n_failed),
+        "n_failed": int(n_failed), "n_truncated": int(cut.sum()),
         "config_hashes": ";".join(sorted({h for h in group["config_hash"][ok] if h})),
         "source": "",
     }
+
+
+def _joined(values: np.ndarray) -> str:
+    """Sorted distinct non-empty values, ``;``-joined (whole numbers without a decimal point)."""
+    out = set()
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+            continue
+        out.add(str(int(v)) if isinstance(v, (float, np.floating)) and float(v).is_integer()
+                else str(v))
+    return ";".join(sorted(out, key=lambda x: (len(x), x)))
 
 
 def _max_int(values: np.ndarray) -> float:
@@ -369,6 +398,7 @@ def _published_rows(published: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
             "mean": float(rec["value"]), "n": 0, "n_failed": 0, "config_hashes": "",
             "ci_basis": "", "reference_baseline": "", "reference_selected_by": "",
             "verdict": "", "naive_reference": "", "pretraining_data": "",
+            "recipe": "", "trials": "", "epochs": "", "train_samples": "", "n_truncated": 0,
             "cpu_hours": math.nan, "gpu_hours": math.nan,
             "source": f"{rec['paper']}, {rec['table']}; protocol: {rec['protocol']}",
         })
@@ -382,6 +412,7 @@ def _typed(board: pd.DataFrame) -> pd.DataFrame:
         board[column] = board[column].round().astype("Int64")
     board["n"] = board["n"].astype(int)
     board["n_failed"] = board["n_failed"].astype(int)
+    board["n_truncated"] = board["n_truncated"].astype(int)
     board["tuned"] = board["tuned"].astype(bool)
     board["reference_is_tuned"] = board["reference_is_tuned"].astype("boolean")
     return board

@@ -185,7 +185,8 @@ def overview_cell(row: pd.Series | None) -> tuple[str, str, str, str]:
     raw = fmt_mean_std(row["mean"], row["std"])
     if norm is None or is_missing(norm):
         return MISSING, mark, raw, ""
-    return fmt_value(float(norm), 3), mark, raw, f"{float(norm):.6g}"
+    value = float(norm) + 0.0                     # no "-0"
+    return fmt_value(value, 3), mark, raw, f"{value:.6g}"
 
 
 def domain_summary(board: pd.DataFrame) -> list[dict[str, str]]:

@@ -31,6 +31,11 @@ OPTIONAL_DEFAULTS: dict[str, Any] = {
     "job_key": "",
     "predictions_path": None,
     "config": None,
+    "truncated": False,
+    "recipe": None,
+    "n_trials": None,
+    "epochs": None,
+    "train_samples": None,
 }
 
 NO_RESULTS_HINT = ("run some jobs first, e.g. `sfmbench run task=<task> model=<model>` or "
@@ -58,9 +63,12 @@ def _as_bool(value: Any, default: bool) -> bool:
                     hint="store booleans as True/False (or 1/0)")
 
 
-def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
+def prepare_rows(rows: pd.DataFrame, include_truncated: bool = False) -> pd.DataFrame:
     """A normalized, canonically sorted copy of ``rows`` with a boolean ``usable`` column
-    (status ok and a finite primary value).
+    (status ok, a finite primary value and, unless ``include_truncated``, not ``truncated``:
+    a row whose work a runaway guard cut short did not get its budget, so it stays out of the
+    statistics). An FM stored with several recipes becomes one method per recipe
+    (``name[recipe]``): the recipe is part of a row's identity.
 
     Raises SfmbenchError when no row is usable and DataError on malformed frames: missing
     columns, one task stored with two primary metrics, or two successful rows for the same
@@ -87,7 +95,10 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
     frame["higher_is_better"] = [_as_bool(v, True) for v in frame["higher_is_better"]]
     frame["primary_value"] = pd.to_numeric(frame["primary_value"], errors="coerce")
     frame["total_seconds"] = pd.to_numeric(frame["total_seconds"], errors="coerce")
-    frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"])
+    frame["truncated"] = [_as_bool(v, False) for v in frame["truncated"]]
+    frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"]) \
+        & (include_truncated | ~frame["truncated"])
+    frame["method"] = _method_with_recipe(frame)
     frame["task_params"] = [task_params(c) for c in frame["config"]]
     # Canonical order, so results (bootstrap draws, float sums) do not depend on row order.
     frame = frame.sort_values(["task", "method", "seed", "config_hash", "status"],
@@ -102,6 +113,14 @@ def prepare_rows(rows: pd.DataFrame) -> pd.DataFrame:
     check_comparable(usable)
     _check_no_duplicate_seeds(usable)
     return frame
+
+
+def _method_with_recipe(frame: pd.DataFrame) -> pd.Series:
+    """``name[recipe]`` for the rows of a method stored with more than one recipe."""
+    recipe = frame["recipe"].map(lambda r: "" if r is None or pd.isna(r) else str(r))
+    several = recipe.groupby(frame["method"]).transform("nunique") > 1
+    return frame["method"].where(~several | (recipe == ""),
+                                 frame["method"] + "[" + recipe + "]")
 
 
 def task_params(config: Any) -> str:

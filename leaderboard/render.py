@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -161,7 +162,7 @@ def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
         view = lambda row: {c: fmt_value(row[c]) for c in columns}  # noqa: E731
     records = [view(row) for _, row in frame.iterrows()]
     header = list(records[0]) if records else columns
-    table = Table(title=title, padding=(0, 1), collapse_padding=True)
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1))
     for name in header:
         table.add_column(Text(name), overflow="fold", no_wrap=name in _NO_WRAP)
     previous_task = None

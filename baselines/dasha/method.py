@@ -54,17 +54,6 @@ BACKBONE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _subsample(split: ArraySplit, size: float | int | None, seed: int) -> ArraySplit:
-    """A random subset without replacement: ``size`` samples (int) or a fraction (<= 1.0)."""
-    if size is None:
-        return split
-    n = int(round(size * len(split))) if isinstance(size, float) and size <= 1 else int(size)
-    if n >= len(split):
-        return split
-    idx = np.sort(np.random.default_rng(seed).choice(len(split), n, replace=False))
-    return ArraySplit(split.x[idx], split.y[idx], dict(split.meta))
-
-
 class Dasha(Method):
     """The tuned supervised workflow of Xu et al. (ICLR 2025) for genomics and images."""
 
@@ -199,7 +188,7 @@ class Dasha(Method):
         epochs = int(p["search_epochs"])
         opt_w = sgd(weight_parameters(model), p["search_lr"], 0.9, p["search_weight_decay"])
         opt_a = sgd(arch_parameters(model), p["search_arch_lr"], 0.9, p["search_weight_decay"])
-        data = _subsample(train, p["search_subsample"], self.ctx.seed)
+        data = train.sample(p["search_subsample"], self.ctx.seed)
         result = train_loop(model, data, None, self.spec,
                             self._config("search", epochs, grad_clip=p["search_grad_clip"],
                                          batch_fraction=p["search_batch_fraction"],
@@ -236,12 +225,17 @@ class Dasha(Method):
                             **kw)
         return model, result
 
+    def tuning_data(self, train: ArraySplit) -> ArraySplit:
+        """The seeded subset of train every tuning trial trains on (``hpo_subsample``); an FM
+        of the same budget and seed tunes on the very same samples."""
+        return train.sample(self.params["hpo_subsample"], self.ctx.seed + 1)
+
     def _tune(self, arch: Any, train: ArraySplit, val: ArraySplit) -> tuple[dict[str, Any], dict[str, Any]]:
         p = self.params
         fixed = {k: p[k] for k in ("lr", "dropout", "weight_decay", "momentum")}
         if not p["tune"] or int(p["n_trials"]) < 1:
             return {**fixed, "seed": self.ctx.seed}, {"n_trials": 0, "hpo_epochs_run": 0}
-        data = _subsample(train, p["hpo_subsample"], self.ctx.seed + 1)
+        data = self.tuning_data(train)
         epochs = int(p["hpo_epochs"])
 
         def objective(trial: optuna.Trial) -> float:

@@ -26,6 +26,7 @@ from torch import nn
 from sfmbench.data import ArraySplit
 from sfmbench.errors import DataError
 from sfmbench.seeding import seed_everything
+from sfmbench.specs import ProblemType
 from sfmbench.training import TrainConfig, loss_for, scaled_milestones, sgd, step_schedule
 from sfmbench.training import train as train_loop
 
@@ -55,6 +56,7 @@ class L2G(CrossModalAdapter):
         "search_epochs": 80,
         "search_batch_fraction": 0.2,
         "search_subsample": None,
+        "search_batch_size": 128,       # published
         "search_lr": 0.1,
         "search_arch_lr": 0.05,
         "search_weight_decay": 5e-4,
@@ -102,7 +104,7 @@ class L2G(CrossModalAdapter):
         sched = [step_schedule(o, scaled_milestones([30, 60, 80], 100, epochs))
                  for o in (opt_w, opt_a)]
         data = subsample(train, p["search_subsample"], self.ctx.seed + 3)
-        config = TrainConfig(epochs=epochs, batch_size=int(p["align_batch_size"]) // 2 or 1,
+        config = TrainConfig(epochs=epochs, batch_size=int(p["search_batch_size"]),
                              batch_fraction=float(p["search_batch_fraction"]), grad_clip=1.0,
                              seed=self.ctx.seed, show_progress=self.ctx.show_progress,
                              description="l2g search")
@@ -135,10 +137,7 @@ class L2G(CrossModalAdapter):
         rng = np.random.default_rng(self.ctx.seed)
         batch = min(int(p["align_batch_size"]), len(data))
         y_all = torch.as_tensor(np.asarray(data.y))
-        if self.spec.problem.value == "classification":
-            y_all = y_all.long()
-        else:
-            y_all = y_all.float()
+        y_all = y_all.long() if self.spec.problem is ProblemType.CLASSIFICATION else y_all.float()
         history = []
         embedder.train()
         head.train()

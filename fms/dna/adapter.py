@@ -367,9 +367,7 @@ class DNAFoundationModel(FoundationModel):
         if not cap or len(train) <= int(cap):
             return train
         # the very subset DASHA's tuning trials train on (its hpo_subsample: seed + 1)
-        rng = np.random.default_rng(self.ctx.seed + 1)
-        keep = np.sort(rng.choice(len(train), int(cap), replace=False))
-        return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
+        return train.sample(int(cap), self.ctx.seed + 1)
 
     def _outputs(self, scores: np.ndarray) -> np.ndarray:
         """Logits -> (N, K) probabilities (softmax; sigmoid for multilabel)."""

@@ -9,6 +9,10 @@ ADAPTERS: dict[str, tuple[str, str, str]] = {
     "presto": ("sfmbench.fms.satellite.presto:PrestoFM", "regression",
                "Presto (Tseng et al. 2023): pixel-time-series transformer, published weights; "
                "recipes frozen (linear or random-forest head on the encodings), full, lora"),
+    "geofm": ("sfmbench.fms.satellite.geo:GeoFM", "classification",
+              "remote-sensing image encoders over torchgeo weights and timm (SSL4EO-S12 "
+              "ResNet/ViT MoCo, DINO, MAE; Satlas Swin; Scale-MAE; DOFA); explicit band "
+              "mapping; recipes frozen, full, lora"),
 }
 
 

@@ -169,8 +169,7 @@ class Chronos(WindowForecaster):
 
         result = self.tune(fit_trial, stage=f"finetune-{self.recipe}")
         tuned = result.artifact if result.artifact is not None else fit_trial(result.params)[1]
-        better = result.value < zero_shot_score if not self.spec.higher_is_better \
-            else result.value > zero_shot_score
+        better = self.spec.is_better(result.value, zero_shot_score)
         self._use(tuned if better else zero_shot_pipeline)
         stages = {**report["stage_seconds"], "finetune": result.seconds}
         extra.update(selected="finetuned" if better else "zero-shot",

@@ -9,11 +9,21 @@ complete, so an interrupted run never leaves a half-filled folder behind.
 """
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tarfile
 from pathlib import Path, PurePosixPath
 
 from sfmbench.errors import DataError
+
+
+def md5sum(path: Path) -> str:
+    """The md5 hex digest of ``path`` (the sums that BigEarthNet and torchgeo publish)."""
+    h = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _relative(member: tarfile.TarInfo) -> PurePosixPath | None:

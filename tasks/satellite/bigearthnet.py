@@ -30,7 +30,7 @@ from sfmbench.errors import ConfigError, DataError
 from sfmbench.specs import ProblemType, TaskSpec
 from sfmbench.task import Task
 
-from .archives import extract_tar
+from .archives import extract_tar, md5sum
 from .imaging import image_spec, image_task_data
 
 FOLDER = "BigEarthNet-v1.0"
@@ -50,14 +50,6 @@ SPLIT_FILES = {
 }
 BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12")
 SIZE = 120
-
-
-def md5sum(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cache_dir(cache: str | os.PathLike[str] | None = None) -> Path:

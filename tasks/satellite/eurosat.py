@@ -9,7 +9,6 @@ through :mod:`sfmbench.download` (resumable) and md5-checked against torchgeo's 
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,17 +20,10 @@ from sfmbench.errors import DataError
 from sfmbench.specs import ProblemType, TaskSpec
 from sfmbench.task import Task
 
+from .archives import md5sum
 from .imaging import image_spec, image_task_data
 
 N_BANDS, SIZE, N_CLASSES = 13, 64, 10
-
-
-def _md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class EuroSATTask(Task):
@@ -76,7 +68,7 @@ class EuroSATTask(Task):
                                 f"failed: {exc.message}",
                                 f"download {url} to {path} (and the other files of "
                                 f"{EuroSAT.url}), or set task.root") from exc
-            if _md5(path) != md5:
+            if md5sum(path) != md5:
                 path.unlink()
                 raise DataError(f"{name} fails its md5 check", f"retry, or put a verified copy "
                                 f"at {path}")

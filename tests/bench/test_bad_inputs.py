@@ -212,3 +212,14 @@ def test_results_csv_neutralizes_formula_names(capsys, store_url):
     frame = pd.read_csv(__import__("io").StringIO(text))
     assert code == 0 and frame["task"][0].startswith("'=") and frame["method"][0] == "'@m"
     assert frame["error"][0] == "'-boom"
+
+
+def test_sweep_prints_the_store_without_its_password(capsys, postgres_url, monkeypatch):
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(postgres_url).set(password=SECRET)  # trust auth ignores it
+    monkeypatch.setenv("SFMBENCH_STORAGE", url.render_as_string(hide_password=False))
+    code, text = cli(capsys, "sweep", "-q", "tasks=[generated/ts-seasonal-24]",
+                     "models=[last-value]", "budget=smoke")
+    assert code == 0 and SECRET not in text and ":***@" in text
+    assert all(SECRET not in str(r) for r in Store(postgres_url).rows())

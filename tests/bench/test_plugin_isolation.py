@@ -103,6 +103,12 @@ def test_cli_with_every_bad_plugin_installed(plugin_site: Path, tmp_path: Path) 
     assert show.returncode == 2 and "xyz_not_installed" in show.stderr
     run = _cli(["run", "task=generated/ts-seasonal-24", "model=last-value", "budget=smoke"], env)
     assert run.returncode == 0, run.stdout + run.stderr
+    for args in (["tasks", "list", "generated/*"], ["suites", "list"], ["results"],
+                 ["models", "show", "autoar"], ["leaderboard", "--out", str(tmp_path / "lb")],
+                 ["sweep", "-q", "tasks=[generated/ts-seasonal-24]",
+                  "models=[last-value,seasonal-naive]", "budget=smoke"]):
+        done = _cli(args, env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
     # opted in: `autoar` is the plugin's class, and the run uses it
     env["SFMBENCH_ALLOW_OVERRIDE"] = "autoar"
     ran = _cli(["run", "task=generated/ts-seasonal-24", "model=autoar", "budget=smoke"], env)

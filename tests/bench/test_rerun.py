@@ -116,3 +116,27 @@ def test_results_wide_shows_what_each_row_chose_and_did(tmp_path, capsys):
     assert float(row["tune_seconds"]) > 0 and "tune" in json.loads(row["stage_seconds"])
     assert main(["results", "--wide"]) == 0                    # the table view works too
     assert "hyperparameters" in capsys.readouterr().out
+
+
+def test_a_row_on_a_changed_user_file_is_not_rerun(tmp_path):
+    """A user CSV is part of the job's identity: once its bytes change, rerun refuses."""
+    import numpy as np
+    import pandas as pd
+
+    path = tmp_path / "mine.csv"
+    rows = 400
+    t = np.arange(rows)
+    frame = pd.DataFrame({"date": pd.date_range("2020-01-01", periods=rows, freq="h"),
+                          "a": np.sin(2 * np.pi * t / 24), "b": np.cos(2 * np.pi * t / 24)})
+    frame.to_csv(path, index=False)
+    store = Store(f"sqlite:///{tmp_path / 'runs.db'}")
+    job = make_job("ltsf/csv", "last-value", budget="smoke",
+                   task_overrides={"path": str(path), "horizon": 12, "lookback": 24})
+    row = run_job(job, store, RunSettings(run_dir=tmp_path / "runs", show_progress=False,
+                                          device="cpu"))
+    assert row.status == "ok", row.error
+    assert rerun(store, row.job_key, tmp_path / "same").identical
+    frame.loc[rows - 10:, "a"] += 1.0
+    frame.to_csv(path, index=False)
+    with pytest.raises(ConfigError, match="changed since the row was stored"):
+        rerun(store, row.job_key, tmp_path / "scratch")

@@ -254,3 +254,32 @@ def test_rows_with_different_task_parameters_are_not_compared():
     # one setting only: fine
     board = aggregate(frame[frame["method"] != "autoar"])
     assert set(board["method"]) == {"chronos", "dlinear"} and set(board["budget"]) == {"cpu"}
+
+
+def test_truncated_rows_stay_out_of_statistics_unless_asked():
+    rows = frame_from({("gue/prom", "dasha"): [0.5, 0.6]},
+                      make_row("gue/prom", "dasha", 2, 0.99, truncated=True))
+    board = aggregate(rows)
+    row = row_of(board, "gue/prom", "dasha")
+    assert row["n"] == 2 and row["mean"] == pytest.approx(0.55)
+    assert row["n_truncated"] == 1 and row["n_failed"] == 0
+    kept = row_of(aggregate(rows, include_truncated=True), "gue/prom", "dasha")
+    assert kept["n"] == 3 and kept["mean"] == pytest.approx((0.5 + 0.6 + 0.99) / 3)
+
+
+def test_two_recipes_of_one_fm_are_two_rows_with_their_work_counts():
+    rows = frame_from({("gue/prom", "dasha"): [0.5]},
+                      make_row("gue/prom", "dnabert2", 0, 0.6, recipe="full", n_trials=8,
+                               epochs=4, train_samples=6000),
+                      make_row("gue/prom", "dnabert2", 0, 0.4, recipe="frozen", n_trials=8,
+                               epochs=20, train_samples=6000, config_hash="other"))
+    board = aggregate(rows)
+    full, frozen = row_of(board, "gue/prom", "dnabert2[full]"), \
+        row_of(board, "gue/prom", "dnabert2[frozen]")
+    assert (full["recipe"], full["trials"], full["epochs"], full["train_samples"]) == \
+        ("full", "8", "4", "6000")
+    assert frozen["mean"] == pytest.approx(0.4) and frozen["epochs"] == "20"
+    # one recipe only: the plain name
+    single = aggregate(frame_from({("gue/prom", "dasha"): [0.5]},
+                                  make_row("gue/prom", "dnabert2", 0, 0.6, recipe="full")))
+    assert row_of(single, "gue/prom", "dnabert2")["recipe"] == "full"

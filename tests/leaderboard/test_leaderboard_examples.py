@@ -162,3 +162,14 @@ def test_resamples_in_batches_give_the_same_figures(tmp_path, monkeypatch):
     monkeypatch.setattr(agg_module, "_COUNTS_BUDGET", 600 * 7)     # 7 resamples per batch
     batched = aggregate(frame, n_resamples=B, examples_dir=tmp_path)
     pd.testing.assert_frame_equal(whole, batched)
+
+
+def test_records_of_an_empty_test_split_fall_back_to_seeds(tmp_path):
+    spec = TaskSpec("gue/prom", "genomics", ProblemType.CLASSIFICATION, (5, 70), "mcc", True,
+                    ("mcc",), num_classes=2)
+    rows = []
+    for method, value in (("dasha", 0.5), ("chronos", 0.6)):
+        ExampleWriter(spec, 0).save(tmp_path / f"gue/prom|{method}|0.examples.npz")
+        rows.append(make_row("gue/prom", method, 0, value))
+    board = aggregate(pd.DataFrame(rows), examples_dir=tmp_path)
+    assert set(board["ci_basis"]) == {"seeds"}

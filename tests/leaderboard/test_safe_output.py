@@ -32,12 +32,13 @@ def test_leaderboard_csv_writer_neutralizes_names_but_not_numbers():
 
 def test_dangerous_names_through_the_real_leaderboard(tmp_path):
     """Formula-like names are inert in both CSV files; $-names are plotted as plain text."""
-    pytest.importorskip("matplotlib")
     from sfmbench.leaderboard import build_leaderboard
+    from sfmbench.leaderboard.plots import task_plots
 
     from .lb_rows import frame_from
 
     frame = frame_from({("$x^$", "dasha"): [0.5, 0.6], ("$x^$", "=evil()"): [0.7, 0.8],
+                        ("$x^$", "$y^$"): [0.4, 0.5],
                         ("@task", "+cmd"): [0.1, 0.2], ("@task", "dasha"): [0.3, 0.2]})
     result = build_leaderboard(frame, tmp_path)
     assert result.plots
@@ -45,5 +46,9 @@ def test_dangerous_names_through_the_real_leaderboard(tmp_path):
     cells = set(board["task"]) | set(board["method"])
     assert {"'=evil()", "'+cmd", "'@task", "$x^$"} <= cells
     assert not [c for c in cells if c[0] in "=+@"]
+    plots = task_plots(result.leaderboard)
+    svg = __import__("base64").b64decode(plots["$x^$"].split(",", 1)[1]).decode() \
+        if ";base64," in plots["$x^$"] else __import__("urllib.parse").parse.unquote(plots["$x^$"])
+    assert "$y^$" in svg  # the name as text, not mathtext
     summary = result.paths["summary_csv"].read_text()
     assert "\n=" not in summary and ",=" not in summary and ",+" not in summary

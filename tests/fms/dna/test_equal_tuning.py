@@ -56,7 +56,6 @@ def test_an_fm_trains_its_trials_on_dashas_subset(dna_checkpoints, tmp_path):
     import numpy as np
 
     from sfmbench import METHODS, RunContext
-    from sfmbench.baselines.dasha.method import _subsample
     from tests.fms.dna.test_loading import SPEC, dna_split
 
     train = dna_split(50)
@@ -65,7 +64,8 @@ def test_an_fm_trains_its_trials_on_dashas_subset(dna_checkpoints, tmp_path):
         SPEC, {"model_id": str(dna_checkpoints["nucleotide-transformer"]),
                "max_train_samples": 20}, ctx)
     mine = fm._subsample(train)
-    dashas = _subsample(train, 20, ctx.seed + 1)       # DASHA's hpo_subsample of seed 3
-    assert len(mine) == 20
+    dasha = METHODS.get("dasha")(SPEC, {"hpo_subsample": 20}, ctx)
+    dashas = dasha.tuning_data(train)                  # DASHA's hpo_subsample of seed 3
+    assert len(mine) == 20 and len(train) == 50
     np.testing.assert_array_equal(mine.x, dashas.x)
     np.testing.assert_array_equal(mine.y, dashas.y)

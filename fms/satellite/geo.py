@@ -1,0 +1,405 @@
+"""Image foundation models of remote sensing, over torchgeo's pretrained weights and timm.
+
+One adapter (:class:`GeoFM`) serves every family; a model YAML picks the family, the
+architecture, the checkpoint and the bands the weights were pretrained on:
+
+==========  ==========================================  ==========================================
+family      architecture (builder)                      published weights (torchgeo enums)
+==========  ==========================================  ==========================================
+resnet      timm ``resnet18``/``resnet50``               SSL4EO-S12 MoCo, DINO (13 S2 bands)
+vit         timm ``vit_small_patch16_224``               SSL4EO-S12 MoCo, DINO, MAE (13 S2 bands)
+swin        torchvision ``swin_v2_b`` (torchgeo)         Satlas Sentinel-2 (9 bands or RGB)
+scalemae    torchgeo ``ScaleMAE`` (a timm ViT)           Scale-MAE fMoW RGB
+dofa        torchgeo ``DOFA`` (wavelength-conditioned)   DOFA (any bands with known wavelengths)
+==========  ==========================================  ==========================================
+
+Checkpoint: ``model_id`` is a Hugging Face hub repo (``torchgeo/resnet18_sentinel2_all_moco``)
+at ``revision`` or a local folder, holding ``weights_file`` (a torch state dict, as torchgeo
+publishes it). The state dict must fit the architecture: no unexpected key, and only the
+family's classification-head keys may be missing.
+
+Band mapping (explicit): the model's input channel i takes the task band named ``bands[i]``
+(names compared as Sentinel-2 style band ids: ``B02`` = ``B2``, ``B8a`` = ``B8A``), or the task
+band ``band_map[bands[i]]`` when given. A model band the task lacks is filled with zeros - the
+training mean, as tasks standardize bands on train (``missing_bands: zero``; ``error`` refuses
+instead); task bands the model was not pretrained on are dropped. A task without band names
+must have exactly the model's channel count (taken in order), or a ``band_map`` naming its
+channels ``band0``, ``band1``, .... DOFA takes every task band whose
+wavelength it knows. Input size: images are resized (bilinear) to ``input_size`` (null = the
+family's pretraining size; ResNets keep the task's size).
+
+Recipes (tuned on validation with the budget's counts, like DASHA): ``frozen`` (features
+extracted once, a linear head trained on them), ``full``, ``lora`` (``peft`` adapters on the
+family's layers). Classification and multi-label tasks.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sfmbench.data import ArrayInputs, ArraySplit
+from sfmbench.errors import ConfigError, DataError, PluginError, SfmbenchError
+from sfmbench.method import FitReport
+from sfmbench.specs import ProblemType, TaskSpec
+
+from ..base import FoundationModel
+
+#: Sentinel-2 central wavelengths (micrometres), for DOFA
+S2_WAVELENGTHS: dict[str, float] = {
+    "B1": 0.443, "B2": 0.490, "B3": 0.560, "B4": 0.665, "B5": 0.705, "B6": 0.740, "B7": 0.783,
+    "B8": 0.842, "B8A": 0.865, "B9": 0.945, "B10": 1.375, "B11": 1.610, "B12": 2.190,
+    "R": 0.665, "G": 0.560, "B": 0.490, "RED": 0.665, "GREEN": 0.560, "BLUE": 0.490,
+}
+
+
+def band_id(name: str) -> str:
+    """``B02`` -> ``B2``, ``b8a`` -> ``B8A``; other names upper-cased."""
+    n = str(name).strip().upper()
+    m = re.fullmatch(r"B0*(\d+)(A?)", n)
+    return f"B{m.group(1)}{m.group(2)}" if m else n
+
+
+# ----------------------------------------------------------------------------------------------
+# families
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """How to build one architecture family with random weights, and read its features."""
+
+    build: Callable[[str, int, dict[str, Any]], nn.Module]   # (arch, in_chans, kwargs)
+    head_keys: frozenset[str] = frozenset()                   # may be missing from a checkpoint
+    default_size: int | None = None
+    wavelengths: bool = False                                 # forward(x, wavelengths)
+    lora_targets: tuple[str, ...] = ("qkv", "proj", "fc1", "fc2")
+
+
+def _timm(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
+    import timm
+    return timm.create_model(arch, pretrained=False, in_chans=in_chans, num_classes=0, **kwargs)
+
+
+def _swin(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
+    """torchvision's Swin v2 (``arch``); ``kwargs`` override its size (e.g. a tiny test net)."""
+    import torchvision
+    from torchvision.models import swin_transformer as st
+    if kwargs:
+        config = {"patch_size": [4, 4], "embed_dim": 128, "depths": [2, 2, 18, 2],
+                  "num_heads": [4, 8, 16, 32], "window_size": [8, 8],
+                  "stochastic_depth_prob": 0.5, "block": st.SwinTransformerBlockV2,
+                  "downsample_layer": st.PatchMergingV2}
+        model = st.SwinTransformer(**{**config, **kwargs})
+    else:
+        model = getattr(torchvision.models, arch)(weights=None)
+    out = model.features[0][0].out_channels
+    model.features[0][0] = nn.Conv2d(in_chans, out, kernel_size=(4, 4), stride=(4, 4))
+    return model
+
+
+def _scalemae(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
+    from functools import partial
+
+    from torchgeo.models.scale_mae import ScaleMAE
+    base = {"patch_size": 16, "embed_dim": 1024, "depth": 24, "num_heads": 16, "mlp_ratio": 4,
+            "qkv_bias": True, "norm_layer": partial(nn.LayerNorm, eps=1e-6)}
+    return ScaleMAE(**{**base, "in_chans": in_chans, "num_classes": 0, **kwargs})
+
+
+def _dofa(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
+    from torchgeo.models.dofa import DOFA
+    base = {"patch_size": 16, "embed_dim": 768, "depth": 12, "num_heads": 12}
+    return DOFA(**{**base, **kwargs})
+
+
+FAMILIES: dict[str, Family] = {
+    "resnet": Family(_timm, frozenset({"fc.weight", "fc.bias"}), None,
+                     lora_targets=("conv1", "conv2", "conv3")),
+    "vit": Family(_timm, frozenset({"head.weight", "head.bias"}), 224),
+    "swin": Family(_swin, frozenset(), 256, lora_targets=("qkv", "proj", "0", "3")),
+    "scalemae": Family(_scalemae, frozenset({"head.weight", "head.bias"}), 224),
+    "dofa": Family(_dofa, frozenset({"fc_norm.weight", "fc_norm.bias", "head.weight",
+                                     "head.bias"}), 224, wavelengths=True),
+}
+
+
+class GeoEncoder(nn.Module):
+    """Band selection, resizing and the backbone: (B, C_task, H, W) -> (B, D) features."""
+
+    def __init__(self, backbone: nn.Module, family: str, index: list[int | None],
+                 size: int | None, wavelengths: list[float] | None = None) -> None:
+        super().__init__()
+        self.backbone, self.family, self.size = backbone, family, size
+        self.register_buffer("take", torch.tensor([-1 if i is None else i for i in index]),
+                             persistent=False)
+        self.wavelengths = wavelengths
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        zero = torch.zeros_like(x[:, :1])
+        x = torch.cat([x, zero], 1)[:, self.take]          # index -1 = the zero channel
+        if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
+                              align_corners=False)
+        if self.family == "dofa":
+            return self.backbone.forward_features(x, self.wavelengths)
+        if self.family == "swin":
+            b = self.backbone
+            return b.flatten(b.avgpool(b.permute(b.norm(b.features(x)))))
+        return self.backbone(x)
+
+
+class Classifier(nn.Module):
+    def __init__(self, encoder: nn.Module, head: nn.Module) -> None:
+        super().__init__()
+        self.encoder, self.head = encoder, head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x))
+
+
+def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str]) -> None:
+    """Load a published state dict: nothing unexpected, only head keys may be missing."""
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    except Exception as exc:   # torch raises several types for corrupt files
+        raise ConfigError(f"cannot read {weights}: {exc}",
+                          "weights_file must be a torch state dict") from exc
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    bad_missing = sorted(set(missing) - allowed_missing)
+    if bad_missing or unexpected:
+        raise PluginError(f"{weights.name} does not fit the architecture: missing "
+                          f"{bad_missing[:5]}, unexpected {sorted(unexpected)[:5]}",
+                          "check the model YAML's arch, arch_kwargs and bands (in_chans) "
+                          "against the checkpoint")
+
+
+# ----------------------------------------------------------------------------------------------
+# the adapter
+# ----------------------------------------------------------------------------------------------
+class GeoFM(FoundationModel):
+    """A pretrained remote-sensing image encoder with a linear head (classification,
+    multi-label)."""
+
+    problems: ClassVar[frozenset[ProblemType]] = frozenset(
+        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL})
+    domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
+    recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full", "lora"})
+    pretraining_data: ClassVar[str | None] = (
+        "per checkpoint (model YAML): e.g. SSL4EO-S12 251k Sentinel-2 locations x 4 seasons; "
+        "SatlasPretrain 302M labels; DOFA 5 sensors")
+    defaults: ClassVar[dict[str, Any]] = {
+        **FoundationModel.defaults,
+        "model_id": "torchgeo/resnet18_sentinel2_all_moco",
+        "weights_file": "resnet18_sentinel2_all_moco-59bfdff9.pth",
+        "family": "resnet",
+        "arch": "resnet18",
+        "arch_kwargs": {},
+        "bands": ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11",
+                  "B12"],
+        "band_map": {},
+        "missing_bands": "zero",
+        "input_size": None,
+        "recipe": "frozen",
+        "search_space": {},
+        "n_trials": 4,
+        "sampler": "random",
+        "min_epochs": 1,
+        "reduction_factor": 2,
+        "max_epochs": 4,
+        "retrain_epochs": 4,
+        "max_train_samples": None,
+        "batch_size": 32,
+        "eval_batch_size": 64,
+        "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
+    }
+    budget_params: ClassVar[dict[str, str]] = {
+        "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
+        "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
+        "train_samples": "max_train_samples"}
+    SPACES: ClassVar[dict[str, dict[str, list[Any]]]] = {
+        "frozen": {"learning_rate": [1e-3, 3e-3, 1e-2], "weight_decay": [0.0, 1e-4, 1e-2]},
+        "full": {"learning_rate": [1e-5, 3e-5, 1e-4, 3e-4], "weight_decay": [0.0, 0.01, 0.05]},
+        "lora": {"learning_rate": [1e-4, 3e-4, 1e-3], "weight_decay": [0.0, 0.01, 0.05]},
+    }
+
+    @classmethod
+    def supports(cls, spec: TaskSpec) -> bool:
+        return super().supports(spec) and len(spec.input_shape) == 3
+
+    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+        super().__init__(spec, params, ctx)
+        if self.params["family"] not in FAMILIES:
+            raise ConfigError(f"unknown satellite FM family {self.params['family']!r}",
+                              f"use one of: {', '.join(FAMILIES)}")
+        if self.params["missing_bands"] not in ("zero", "error"):
+            raise ConfigError(f"missing_bands must be zero or error, got "
+                              f"{self.params['missing_bands']!r}")
+        self.family = FAMILIES[self.params["family"]]
+        self.model: nn.Module | None = None
+
+    # -- band mapping --------------------------------------------------------------------------
+    def band_mapping(self) -> tuple[list[int | None], list[float] | None]:
+        """Per model input channel, the task band index feeding it (None = zeros); DOFA: the
+        task bands it takes and their wavelengths."""
+        task_bands = [band_id(b) for b in (self.spec.extra.get("bands") or [])]
+        c_task = int(self.spec.input_shape[0])
+        if self.family.wavelengths:
+            if not task_bands:
+                raise DataError(f"task {self.spec.name!r} names no bands; DOFA needs their "
+                                "wavelengths", "use a task that declares spec.extra['bands']")
+            index = [i for i, b in enumerate(task_bands) if b in S2_WAVELENGTHS]
+            if not index:
+                raise DataError(f"DOFA knows no wavelength of the bands {task_bands}")
+            return index, [S2_WAVELENGTHS[task_bands[i]] for i in index]
+        model_bands = [band_id(b) for b in self.params["bands"]]
+        if not task_bands and self.params["band_map"]:   # unnamed bands: band0, band1, ...
+            task_bands = [band_id(f"band{i}") for i in range(c_task)]
+        if not task_bands:
+            if c_task != len(model_bands):
+                raise DataError(f"task {self.spec.name!r} names no bands and has {c_task} "
+                                f"channels; the model takes {len(model_bands)}",
+                                "give model.band_map={MODEL_BAND: TASK_BAND} or a task with "
+                                "band names")
+            return list(range(c_task)), None
+        explicit = {band_id(k): band_id(v) for k, v in dict(self.params["band_map"]).items()}
+        index: list[int | None] = []
+        for band in model_bands:
+            source = explicit.get(band, band)
+            index.append(task_bands.index(source) if source in task_bands else None)
+        absent = [b for b, i in zip(model_bands, index) if i is None]
+        if absent and (self.params["missing_bands"] == "error" or len(absent) == len(index)):
+            raise DataError(f"the task lacks the model's band(s) {absent} (task bands: "
+                            f"{task_bands})", "map them with model.band_map={MODEL: TASK}, or "
+                            "allow zero-filling with model.missing_bands=zero")
+        return index, None
+
+    # -- building ------------------------------------------------------------------------------
+    def load_encoder(self) -> GeoEncoder:
+        p = self.params
+        index, wavelengths = self.band_mapping()
+        folder = self.source or self.load_source(allow_patterns=(str(p["weights_file"]),))
+        weights = folder / str(p["weights_file"])
+        if not weights.is_file():
+            raise ConfigError(f"no weights file {p['weights_file']!r} in {folder}",
+                              "set model.weights_file to the checkpoint's file name")
+        in_chans = len(p["bands"])
+        backbone = self.family.build(str(p["arch"]), in_chans, dict(p["arch_kwargs"] or {}))
+        load_state(backbone, weights, self.family.head_keys)
+        if self.params["family"] == "swin":
+            backbone.head = nn.Identity()
+        size = p["input_size"] or self.family.default_size
+        return GeoEncoder(backbone, p["family"], index, size, wavelengths)
+
+    # -- contract ------------------------------------------------------------------------------
+    def fit(self, train: ArraySplit, val: ArraySplit) -> FitReport:
+        from sfmbench.training import predict_scores
+
+        for name, split in (("train", train), ("validation", val)):
+            if not isinstance(split, ArraySplit) or split.x.ndim != 4:
+                raise DataError(f"{type(self).__name__} needs (N, C, H, W) images for {name}",
+                                "use an image task (sfmbench tasks list 'satellite/*')")
+        start = time.perf_counter()
+        encoder = self.load_encoder().eval()
+        stages = {"load": time.perf_counter() - start}
+        train = self._subsample(train)
+        with torch.no_grad():
+            dim = int(encoder(torch.as_tensor(train.x[:1]).float()).shape[-1])
+        if self.recipe == "frozen":
+            start = time.perf_counter()
+            for p in encoder.parameters():
+                p.requires_grad_(False)
+            batch = int(self.params["eval_batch_size"])
+            e_train = ArraySplit(predict_scores(encoder, train, batch, self.ctx.device), train.y)
+            e_val = ArraySplit(predict_scores(encoder, val, batch, self.ctx.device), val.y)
+            stages["embed"] = time.perf_counter() - start
+            tuned = self.tune(lambda hp, report: self._train(nn.Identity(), dim, hp, e_train,
+                                                             e_val, report),
+                              stage="frozen", search_space=self._space(), prune=True)
+            head = tuned.artifact if tuned.artifact is not None else \
+                self._train(nn.Identity(), dim, tuned.params, e_train, e_val)[1]
+            self.model = Classifier(encoder, head.head)
+        else:
+            tuned = self.tune(lambda hp, report: self._train(encoder, dim, hp, train, val,
+                                                             report),
+                              stage=self.recipe, search_space=self._space(), prune=True)
+            self.model = tuned.artifact if tuned.artifact is not None else \
+                self._train(encoder, dim, tuned.params, train, val)[1]
+        stages["tune"] = tuned.seconds
+        index, _ = self.band_mapping()
+        return self.fit_report(best_val_metric=tuned.value, hyperparameters=dict(tuned.params),
+                               n_trials=tuned.n_trials, epochs=int(self.params["max_epochs"]),
+                               stage_seconds=stages, tune_seconds=tuned.seconds,
+                               train_samples=len(train),
+                               extra={"family": self.params["family"],
+                                      "band_index": index, "trials": tuned.history})
+
+    def predict(self, inputs: ArrayInputs) -> np.ndarray:
+        from sfmbench.training import predict_scores
+
+        if self.model is None:
+            raise SfmbenchError(f"{type(self).__name__}.predict() called before fit()")
+        t = torch.from_numpy(predict_scores(self.model, inputs,
+                                            int(self.params["eval_batch_size"]),
+                                            self.ctx.device))
+        if self.spec.problem is ProblemType.MULTILABEL:
+            return torch.sigmoid(t).numpy()
+        return t.softmax(1).numpy()
+
+    # -- training ------------------------------------------------------------------------------
+    def _space(self) -> dict[str, list[Any]]:
+        given = dict(self.params.get("search_space") or {})
+        return {k: list(v) if isinstance(v, (list, tuple)) else [v]
+                for k, v in (given or self.SPACES[self.recipe]).items()}
+
+    def _train(self, encoder: nn.Module, dim: int, hp: dict[str, Any], train: ArraySplit,
+               val: ArraySplit, report: Any = None) -> tuple[float, nn.Module]:
+        from sfmbench.seeding import seed_everything
+        from sfmbench.training import TrainConfig
+        from sfmbench.training import train as run_training
+
+        seed_everything(self.ctx.seed)
+        head = nn.Linear(dim, int(self.spec.num_classes or 2))
+        enc = copy.deepcopy(encoder)
+        if self.recipe == "lora" and not isinstance(enc, nn.Identity):
+            lora = dict(self.params.get("lora") or {})
+            lora["target_modules"] = lora.get("target_modules") or list(self.family.lora_targets)
+            self.params["lora"] = lora
+            enc.backbone = self.apply_recipe(enc.backbone, recipe="lora")
+        elif not isinstance(enc, nn.Identity):
+            self.apply_recipe(enc, recipe=self.recipe)
+        model = Classifier(enc, head)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        opt = torch.optim.AdamW(trainable, lr=float(hp.get("learning_rate", 1e-3)),
+                                weight_decay=float(hp.get("weight_decay", 0.0)))
+        config = TrainConfig(epochs=int(self.params["max_epochs"]),
+                             batch_size=int(self.params["batch_size"]),
+                             eval_batch_size=int(self.params["eval_batch_size"]),
+                             show_progress=self.ctx.show_progress, seed=self.ctx.seed,
+                             description=f"{self.params['family']} {self.recipe}")
+        result = run_training(model, train, val, self.spec, config, optimizer=opt,
+                              device=self.ctx.device, report=report)
+        if result.best_score is None or not np.isfinite(result.best_score):
+            raise SfmbenchError("training produced no finite validation score",
+                                "lower the learning rate")
+        return float(result.best_score), model
+
+    def _subsample(self, train: ArraySplit) -> ArraySplit:
+        cap = self.params.get("max_train_samples")
+        if not cap or len(train) <= int(cap):
+            return train
+        keep = np.sort(np.random.default_rng(self.ctx.seed).choice(len(train), int(cap),
+                                                                   replace=False))
+        return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
+
+
+__all__ = ["FAMILIES", "GeoEncoder", "GeoFM", "S2_WAVELENGTHS", "band_id", "load_state"]
