@@ -63,7 +63,9 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "p_beats_reference": "Fraction of the paired bootstrap replicates in which the method is "
                          "better than the reference baseline (ties count one half).",
     "verdict": "`win` if the delta CI lies above 0, `loss` if below 0, else `tie`; "
-               "`reference` for the reference baseline itself; empty without a reference.",
+               "`reference` for the reference baseline itself; empty without a reference, or "
+               "when the CI has no spread to judge a gap by (`ci_basis` `seeds` with "
+               "deterministic or single-seed rows: save per-example records).",
     "val_mean": "Mean over seeds of the best validation score of the primary metric the "
                 "method reported (its own model selection); empty if not reported.",
     "reference_baseline": "The reference of `delta_vs_best_baseline`: the tuned baseline with "
@@ -362,6 +364,8 @@ def _add_reference(board: pd.DataFrame, replicates: Replicates,
             board.at[i, "p_beats_reference"] = float(better_indicator(mine, ref, True).mean())
             # float noise (e.g. 0.1 averaged over resampled copies) is no win or loss
             tol = TIE_RTOL * max(1.0, abs(float(best["score"])))
+            if replicates.basis.get(task) == "seeds" and high - low <= tol:
+                continue    # no spread (seeds only, deterministic rows): no verdict to defend
             board.at[i, "verdict"] = "win" if low > tol else "loss" if high < -tol else "tie"
     return board
 

@@ -162,7 +162,8 @@ def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
         view = lambda row: {c: fmt_value(row[c]) for c in columns}  # noqa: E731
     records = [view(row) for _, row in frame.iterrows()]
     header = list(records[0]) if records else columns
-    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
+                  pad_edge=False)
     for name in header:
         table.add_column(Text(name), overflow="fold", no_wrap=name in _NO_WRAP)
     previous_task = None

@@ -45,5 +45,5 @@ def test_run_with_storage_postgres_stores_there(postgres_url: str,
     monkeypatch.delenv("SFMBENCH_STORAGE", raising=False)
     assert main(["run", "-q", "task=toy/classes", "model=toy-centroid", "seed=7",
                  "budget=smoke", "storage=postgres"]) == 0
-    rows = [r for r in Store(postgres_url).rows() if r.seed == 7 and r.task == "toy/classes"]
-    assert rows and rows[0].status == "ok"
+    rows = [r for r in Store(postgres_url).rows() if r["seed"] == 7 and r["task"] == "toy/classes"]
+    assert rows and rows[0]["status"] == "ok"

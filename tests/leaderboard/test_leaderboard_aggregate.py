@@ -283,3 +283,15 @@ def test_two_recipes_of_one_fm_are_two_rows_with_their_work_counts():
     single = aggregate(frame_from({("gue/prom", "dasha"): [0.5]},
                                   make_row("gue/prom", "dnabert2", 0, 0.6, recipe="full")))
     assert row_of(single, "gue/prom", "dnabert2")["recipe"] == "full"
+
+
+def test_no_verdict_without_spread_on_seeds_only():
+    """Deterministic rows without per-example records: a 0.03% gap is no win or loss."""
+    board = aggregate(frame_from({("ltsf/ETTh1-96", "autoar"): [0.4000, 0.4000],
+                                  ("ltsf/ETTh1-96", "chronos"): [0.4001, 0.4001]}))
+    row = row_of(board, "ltsf/ETTh1-96", "chronos")
+    assert row["ci_basis"] == "seeds" and row["delta_ci_low"] == row["delta_ci_high"]
+    assert row["verdict"] == ""
+    spread = aggregate(frame_from({("ltsf/ETTh1-96", "autoar"): [0.40, 0.41, 0.39],
+                                   ("ltsf/ETTh1-96", "chronos"): [0.60, 0.62, 0.61]}))
+    assert row_of(spread, "ltsf/ETTh1-96", "chronos")["verdict"] == "loss"
