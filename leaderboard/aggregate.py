@@ -64,20 +64,20 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
                          "better than the reference baseline (ties count one half).",
     "verdict": "`win` if the delta CI lies above 0, `loss` if below 0, else `tie`; "
                "`reference` for the reference baseline itself; empty without a reference, or "
-               "when the CI has no spread to judge a gap by (`ci_basis` `seeds` with "
+               "when a gap comes with a CI of no spread (`ci_basis` `seeds` with "
                "deterministic or single-seed rows: save per-example records).",
     "val_mean": "Mean over seeds of the best validation score of the primary metric the "
                 "method reported (its own model selection); empty if not reported.",
     "reference_baseline": "The reference of `delta_vs_best_baseline`: the tuned baseline with "
-                          "the best validation score (`val_mean`) on the task (the best test "
-                          "mean only when a candidate reports no validation score), or the "
-                          "best baseline of any kind if none is tuned.",
+                          "the best validation score (`val_mean`) on the task, among those that "
+                          "report one (the best test mean only when none does), or the best "
+                          "baseline of any kind if none is tuned.",
     "reference_selected_by": "`validation` or `test`: which score picked `reference_baseline`.",
     "reference_is_tuned": "True if `reference_baseline` is a tuned baseline, False if it is "
                           "the untuned fallback; empty without any baseline.",
     "naive_reference": "The task's naive reference (the 0 of `normalized_score`): the untuned "
-                       "baseline with the best validation score (best test mean if one "
-                       "reports none); empty when the task has no untuned baseline.",
+                       "baseline with the best validation score (best test mean if none "
+                       "reports one); empty when the task has no untuned baseline.",
     "normalized_score": "(score - naive) / (reference - naive) on direction-aware means: 0 = "
                         "the naive reference, 1 = the reference (tuned) baseline, above 1 = "
                         "better than it; empty without both anchors or when they are equal.",
@@ -316,10 +316,12 @@ def _add_ranks(board: pd.DataFrame) -> pd.DataFrame:
 
 
 def _select(pool: pd.DataFrame) -> tuple[pd.Series, str]:
-    """The row of ``pool`` with the best validation score (the best test mean when some
-    candidate reports no validation score), and which score decided."""
-    by = "val_score" if pool["val_score"].notna().all() else "score"
-    best = pool.sort_values([by, "method"], ascending=[False, True]).iloc[0]
+    """The row of ``pool`` with the best validation score, among the candidates that report
+    one (the best test mean only when none does), and which score decided."""
+    scored = pool[pool["val_score"].notna()]
+    by = "val_score" if len(scored) else "score"
+    best = (scored if len(scored) else pool).sort_values(
+        [by, "method"], ascending=[False, True]).iloc[0]
     return best, ("validation" if by == "val_score" else "test")
 
 
@@ -364,8 +366,9 @@ def _add_reference(board: pd.DataFrame, replicates: Replicates,
             board.at[i, "p_beats_reference"] = float(better_indicator(mine, ref, True).mean())
             # float noise (e.g. 0.1 averaged over resampled copies) is no win or loss
             tol = TIE_RTOL * max(1.0, abs(float(best["score"])))
-            if replicates.basis.get(task) == "seeds" and high - low <= tol:
-                continue    # no spread (seeds only, deterministic rows): no verdict to defend
+            if replicates.basis.get(task) == "seeds" and high - low <= tol and \
+                    (low > tol or high < -tol):
+                continue    # a gap without any spread (seeds only): no verdict to defend
             board.at[i, "verdict"] = "win" if low > tol else "loss" if high < -tol else "tie"
     return board
 

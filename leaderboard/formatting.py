@@ -50,7 +50,12 @@ def fmt_mean_std(mean: Any, std: Any, digits: int = 4) -> str:
     if is_missing(mean):
         return MISSING
     text = fmt_value(float(mean), digits)
-    return text if is_missing(std) else f"{text} ± {fmt_value(float(std), 2)}"
+    if is_missing(std):
+        return text
+    spread = float(std)
+    if abs(spread) <= 1e-12 * max(1.0, abs(float(mean))):   # float noise of equal seeds
+        spread = 0.0
+    return f"{text} ± {fmt_value(spread, 2)}"
 
 
 def fmt_interval(low: Any, high: Any, digits: int = 4) -> str:

@@ -163,7 +163,7 @@ def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:
     records = [view(row) for _, row in frame.iterrows()]
     header = list(records[0]) if records else columns
     table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True,
-                  pad_edge=False)
+                  pad_edge=False, show_edge=False)
     for name in header:
         table.add_column(Text(name), overflow="fold", no_wrap=name in _NO_WRAP)
     previous_task = None

@@ -90,7 +90,7 @@ def _chunks(tokenizer: Any, texts: list[str], labels: list[Any] | None, size: in
     ids: list[list[int]] = []
     out_labels: list[Any] | None = [] if labels is not None else None
     for i, text in enumerate(texts):
-        tokens = tokenizer(text, add_special_tokens=False)["input_ids"]
+        tokens = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
         for start in range(0, len(tokens), size):
             piece = tokens[start:start + size]
             if len(piece) >= max(4, size // 4):

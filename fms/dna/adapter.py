@@ -10,10 +10,12 @@ layers LoRA adapts. The recipes:
 - ``lora``: ``peft`` LoRA adapters on the encoder's ``lora.target_modules`` plus the head train,
   the encoder's own weights stay frozen.
 
-Each recipe searches learning rate and epochs (``search_space``; empty = the recipe's
-:data:`RECIPE_SEARCH_SPACES`) with :meth:`FoundationModel.tune`, i.e. the optuna layer, on the
-task's validation split; training goes through :func:`sfmbench.training.train`, which keeps the
-best-on-validation epoch. Test labels never reach the adapter.
+Each recipe searches its :data:`RECIPE_SEARCH_SPACES` (fine-tuning: learning rate, weight
+decay, batch size, epochs up to the budget's ``max_epochs``, and for LoRA the rank; a
+``search_space`` param replaces it) with :meth:`FoundationModel.tune`, i.e. the optuna layer
+with the budget's trials and successive halving, on the task's validation split; training
+goes through :func:`sfmbench.training.train`, which keeps the best-on-validation epoch. Test
+labels never reach the adapter.
 """
 from __future__ import annotations
 

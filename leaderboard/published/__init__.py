@@ -28,7 +28,12 @@ def load_published(folder: str | Path | None = None) -> pd.DataFrame:
                         + ", ".join(COLUMNS))
     frames = []
     for path in files:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise DataError(f"cannot read {path} as CSV ({type(exc).__name__})",
+                            "give a UTF-8 comma-separated table with the columns "
+                            + ", ".join(COLUMNS)) from None
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise DataError(f"{path} lacks the column(s) {', '.join(missing)}",

@@ -51,11 +51,24 @@ def read_partition(dataset_dir: Path, name: str = "default") -> dict[str, list[s
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise DataError(f"{path} is not valid JSON: {exc}", "re-download the dataset") from exc
-    missing = [s for s in SPLITS if not isinstance(data.get(s), list)]
+    missing = [s for s in SPLITS if not isinstance(data, dict) or not isinstance(data.get(s), list)]
     if missing:
         raise DataError(f"{path} lacks the split list(s) {missing}",
                         "a GEO-Bench partition maps train, valid and test to sample names")
-    return {s: [str(n) for n in data[s]] for s in SPLITS}
+    out = {s: [str(n) for n in data[s]] for s in SPLITS}
+    bad = [n for names in out.values() for n in names
+           if not n or "/" in n or "\\" in n or n in (".", "..")]
+    if bad:
+        raise DataError(f"{path} lists sample names that are not file names: {bad[:3]}",
+                        "the partition file is corrupt or malicious: re-download the dataset")
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        for n in out[split]:
+            if seen.setdefault(n, split) != split:
+                raise DataError(f"{path}: sample {n!r} is in both {seen[n]!r} and {split!r}",
+                                "splits must be disjoint (a test sample must never be trained "
+                                "or selected on): re-download the dataset")
+    return out
 
 
 def read_json(dataset_dir: Path, filename: str) -> Any:

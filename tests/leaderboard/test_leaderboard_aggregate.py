@@ -295,3 +295,12 @@ def test_no_verdict_without_spread_on_seeds_only():
     spread = aggregate(frame_from({("ltsf/ETTh1-96", "autoar"): [0.40, 0.41, 0.39],
                                    ("ltsf/ETTh1-96", "chronos"): [0.60, 0.62, 0.61]}))
     assert row_of(spread, "ltsf/ETTh1-96", "chronos")["verdict"] == "loss"
+
+
+def test_a_baseline_without_a_validation_score_cannot_become_the_reference_by_test():
+    rows = [make_row("ltsf/ETTh1-96", "autoar", s, 0.40, best_val_metric=0.60) for s in (0, 1)]
+    rows += [make_row("ltsf/ETTh1-96", "dasha", s, 0.30) for s in (0, 1)]   # no val score
+    rows += [make_row("ltsf/ETTh1-96", "chronos", s, 0.39) for s in (0, 1)]
+    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    assert board.loc["chronos", "reference_baseline"] == "autoar"
+    assert board.loc["chronos", "reference_selected_by"] == "validation"

@@ -63,6 +63,9 @@ def test_malformed_table_is_a_clear_error(tmp_path):
     (tmp_path / "x.csv").write_text("task,model,value\nltsf/ETTh1-96,M,0.3\n")
     with pytest.raises(DataError, match="lacks the column"):
         load_published(tmp_path)
+    (tmp_path / "x.csv").write_bytes(b"task,model\n\xff\xfe,\x80\n")
+    with pytest.raises(DataError, match="cannot read .* as CSV"):
+        load_published(tmp_path)
 
 
 def test_tables_are_package_data():

@@ -15,7 +15,9 @@ from sfmbench.store import Store
 #: what a fast test needs of the smoke budget: few samples, one trial each
 FAST = {"n_trials": 2, "trial_epochs": 1, "epochs": 1, "max_train_samples": 64,
         "trial_train_samples": 64, "trial_val_samples": 32, "embedder_epochs": 2,
-        "search_epochs": 1, "search_subsample": 64}
+        "search_epochs": 1, "search_subsample": 64, "align_samples": 64}
+#: the L2G-only keys of FAST
+L2G_ONLY = ("search_epochs", "search_subsample", "align_samples")
 CHOICES = ("status", "hyperparameters", "architecture", "best_val_metric", "n_trials", "epochs")
 
 
@@ -25,7 +27,8 @@ def _run(task: str, model: str, body: Path, tmp: Path, task_overrides=None, **pa
                                                    "cache_dir": str(tmp / "cache")}}
     overrides.update(FAST)
     if model == "orca":
-        overrides.pop("search_epochs"), overrides.pop("search_subsample")
+        for key in L2G_ONLY:
+            overrides.pop(key)
     overrides.update(params)
     job = make_job(task, model, 0, "smoke", task_overrides, overrides)
     row = run_job(job, Store(f"sqlite:///{tmp / 'r.db'}"),
@@ -97,7 +100,8 @@ def test_orca_on_images_with_a_vision_body(tiny_vit, tmp_path):
     ctx = RunContext(seed=0, device="cpu", show_progress=False, work_dir=tmp_path)
     params = {**FAST, "model_id": str(tiny_vit), "image_size": 32, "objective": "none",
               "search_space": {"lr": [1e-3]}, "n_trials": 1, "batch_size": 16}
-    params.pop("search_epochs"), params.pop("search_subsample")
+    for key in L2G_ONLY:
+        params.pop(key)
     orca = METHODS.get("orca")(spec, params, ctx)
     report = orca.fit(ArraySplit(x[:32], y[:32]), ArraySplit(x[32:], y[32:]))
     assert report.architecture["embedder"] == "PatchEmbed2d" and report.architecture[

@@ -22,7 +22,7 @@ from sfmbench.store import Store
 from sfmbench.tasks.genomics.motifs import MotifTask
 
 from ...tasks.timeseries.ts_fixtures import write_series_csv
-from .test_adapters import FAST
+from .test_adapters import FAST, L2G_ONLY
 
 CHOICES = ("status", "hyperparameters", "architecture", "best_val_metric", "n_trials", "epochs")
 ROWS, LOOKBACK, HORIZON = 700, 32, 8
@@ -58,7 +58,8 @@ def _row(task: str, model: str, body: Path, run_dir: Path, task_overrides: dict)
               "search_space": {"objective": ["none", "mmd" if model == "l2g" else "otdd"],
                                "lr": [1e-3]}}
     if model == "orca":
-        params.pop("search_epochs"), params.pop("search_subsample")
+        for key in L2G_ONLY:
+            params.pop(key)
     job = make_job(task, model, 0, "smoke", task_overrides, params)
     row = run_job(job, Store(f"sqlite:///{run_dir / 'r.db'}"),
                   RunSettings(run_dir=run_dir, show_progress=False, device="cpu"))

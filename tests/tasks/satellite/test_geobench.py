@@ -183,3 +183,27 @@ def test_download_verifies_and_unpacks(fixtures, tmp_path: Path, monkeypatch) ->
     folder = good / "classification_v1.0" / "m-eurosat"
     assert (folder / "default_partition.json").is_file()
     assert not (good / "classification_v1.0" / "m-eurosat.zip").exists()
+
+
+@pytest.mark.parametrize("change", ["overlap", "path", "not_a_dict"])
+def test_a_bad_partition_file_is_refused(fixtures, tmp_path: Path, change: str) -> None:
+    """A test sample listed in train (a leak), a name with a path in it, or a JSON list."""
+    import shutil
+
+    src_root, _ = fixtures
+    root = tmp_path / "gb"
+    folder = root / "classification_v1.0" / "m-eurosat"
+    shutil.copytree(src_root / "classification_v1.0" / "m-eurosat", folder)
+    path = folder / "default_partition.json"
+    part = json.loads(path.read_text())
+    if change == "overlap":
+        part["train"].append(part["test"][0])
+    elif change == "path":
+        part["train"][0] = "../../" + part["train"][0]
+    else:
+        part = [part["train"], part["valid"], part["test"]]
+    path.write_text(json.dumps(part))
+    match = {"overlap": "in both 'train' and 'test'", "path": "not file names",
+             "not_a_dict": "lacks the split list"}[change]
+    with pytest.raises(DataError, match=match):
+        _load("m-eurosat", root)
