@@ -6,6 +6,7 @@ labels and never computes the test metric: the harness does.
 """
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -87,3 +88,33 @@ class Method(ABC):
             params = list(module.parameters())
             return (sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params))
         return None, None
+
+
+def contract_issues(cls: Any, params: dict[str, Any] | None = None) -> list[str]:
+    """What a method class lacks to meet the :class:`Method` contract (empty = it meets it).
+
+    The one contract checker: the generic checks here, then the family's own through the
+    :meth:`Method.contract_issues` hook (FMs: model id, recipes, pretraining data).
+    ``params`` are the model YAML's params.
+    """
+    if not (isinstance(cls, type) and issubclass(cls, Method)):
+        return [f"{cls!r} is not a subclass of sfmbench.Method (derive it from "
+                "sfmbench.Method, or sfmbench.fms.base.FoundationModel for an FM)"]
+    issues = []
+    abstract = sorted(getattr(cls, "__abstractmethods__", ()))
+    if abstract:
+        issues.append(f"not implemented: {', '.join(abstract)}")
+    for name in ("fit", "predict"):
+        fn = getattr(cls, name, None)
+        if fn is not None and name not in abstract and len(inspect.signature(fn).parameters) < 2:
+            issues.append(f"{name}() takes no data argument")
+    if not cls.problems:
+        issues.append("no problems declared (set problems = frozenset({ProblemType....}))")
+    elif not all(isinstance(p, ProblemType) for p in cls.problems):
+        issues.append(f"problems {sorted(map(str, cls.problems))} are not all ProblemType members")
+    if cls.kind not in ("baseline", "fm"):
+        issues.append(f"kind is {cls.kind!r}, not 'baseline' or 'fm'")
+    if not isinstance(cls.defaults, dict):
+        issues.append("`defaults` must be a dict of parameter defaults")
+    issues += [i for i in cls.contract_issues(params) if i not in issues]
+    return issues

@@ -1,7 +1,6 @@
 """``sfmbench check-plugin``: the adapter contract, then an end-to-end run per problem type."""
 from __future__ import annotations
 
-import inspect
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ from rich.markup import escape
 from .catalog import METHODS, TASKS
 from .config import make_job, model_config, split_prefixed
 from .errors import SfmbenchError
-from .method import Method
+from .method import contract_issues
 from .results import STATUS_OK
 from .runner import RunSettings, run_job
 from .specs import ProblemType
@@ -37,26 +36,6 @@ class CheckReport:
 
     def warn(self, what: str, detail: str = "") -> None:
         self.lines.append(f"{WARN} {escape(what)}" + (f": {escape(detail)}" if detail else ""))
-
-
-def contract_issues(cls: Any, params: dict[str, Any] | None = None) -> list[str]:
-    """What a method class lacks to meet the :class:`Method` contract."""
-    if not (isinstance(cls, type) and issubclass(cls, Method)):
-        return [f"{cls!r} is not a subclass of sfmbench.Method"]
-    issues = []
-    if inspect.isabstract(cls):
-        missing = sorted(getattr(cls, "__abstractmethods__", ()))
-        issues.append(f"abstract methods not implemented: {', '.join(missing)}")
-    if not cls.problems:
-        issues.append("declares no problem types: set `problems = frozenset({ProblemType...})`")
-    elif not all(isinstance(p, ProblemType) for p in cls.problems):
-        issues.append("`problems` must hold sfmbench.ProblemType values")
-    if cls.kind not in ("baseline", "fm"):
-        issues.append(f"`kind` must be 'baseline' or 'fm', not {cls.kind!r}")
-    if not isinstance(cls.defaults, dict):
-        issues.append("`defaults` must be a dict of parameter defaults")
-    issues += [i for i in cls.contract_issues(params) if i not in issues]
-    return issues
 
 
 def tiny_task_for(problem: ProblemType, domains: frozenset[str]) -> str | None:

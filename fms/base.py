@@ -17,7 +17,6 @@ Model-specific code (tokenizers, patching, heads) lives in the family modules.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -26,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sfmbench.errors import ConfigError, PluginError, SfmbenchError
-from sfmbench.method import FitReport, Method
-from sfmbench.specs import ProblemType
+from sfmbench.method import FitReport, Method, contract_issues
+
 
 if TYPE_CHECKING:
     import optuna
@@ -170,7 +169,7 @@ class FoundationModel(Method):
     @classmethod
     def contract_issues(cls, params: dict[str, Any] | None = None) -> list[str]:
         """FM-specific contract checks, reported by ``sfmbench check-plugin``."""
-        return check_contract(cls, params)
+        return fm_contract_issues(cls, params)
 
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         merged = {**FoundationModel.defaults, **self.defaults, **params}
@@ -341,32 +340,20 @@ class FoundationModel(Method):
 # contract check
 # ----------------------------------------------------------------------------------------------
 def check_contract(cls: type, params: Mapping[str, Any] | None = None) -> list[str]:
-    """What ``cls`` lacks to be a usable FM adapter (empty list = it meets the contract).
-
-    ``params`` are the merged model-YAML params, where a ``model_id`` may come from.
-    """
-    if not isinstance(cls, type) or not issubclass(cls, Method):
-        return [f"{cls!r} is not a subclass of sfmbench.Method (derive it from "
-                "sfmbench.fms.base.FoundationModel)"]
-    missing: list[str] = []
-    if not issubclass(cls, FoundationModel):
+    """What ``cls`` lacks to be a usable FM adapter (empty list = it meets the contract):
+    the engine's checks (:func:`sfmbench.method.contract_issues`), which call the FM hook
+    :meth:`FoundationModel.contract_issues`. ``params`` are the merged model-YAML params."""
+    missing = contract_issues(cls, dict(params or {}))
+    if isinstance(cls, type) and issubclass(cls, Method) and not issubclass(cls, FoundationModel):
         missing.append("it does not derive from sfmbench.fms.base.FoundationModel")
+    return missing
+
+
+def fm_contract_issues(cls: type, params: Mapping[str, Any] | None = None) -> list[str]:
+    """The FM-specific part of the contract: kind, model id, recipes, pretraining data."""
+    missing: list[str] = []
     if getattr(cls, "kind", None) != "fm":
         missing.append(f"kind is {getattr(cls, 'kind', None)!r}, not 'fm'")
-    problems = getattr(cls, "problems", frozenset())
-    if not problems:
-        missing.append("no problems declared (set problems = frozenset({ProblemType....}))")
-    else:
-        bad = [p for p in problems if not isinstance(p, ProblemType)]
-        if bad:
-            missing.append(f"problems {bad} are not ProblemType members")
-    abstract = sorted(getattr(cls, "__abstractmethods__", ()))
-    if abstract:
-        missing.append(f"not implemented: {', '.join(abstract)}")
-    for name in ("fit", "predict"):
-        fn = getattr(cls, name, None)
-        if fn is not None and name not in abstract and len(inspect.signature(fn).parameters) < 2:
-            missing.append(f"{name}() takes no data argument")
     defaults = {**FoundationModel.defaults, **dict(getattr(cls, "defaults", {}) or {})}
     merged = {**defaults, **dict(params or {})}
     if not merged.get("model_id"):
