@@ -338,6 +338,11 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
                                        channels_last=config.channels_last)
                 if spec.problem in _SAME_SHAPE and preds.size == y_val.size:
                     preds = preds.reshape(y_val.shape)   # (N, 1) outputs for (N,) targets
+                if not np.isfinite(preds).all():
+                    raise TrainingDivergedError(
+                        f"{config.description}: validation outputs are NaN or infinite after "
+                        f"epoch {epoch}", "lower the learning rate or momentum, or enable "
+                        "gradient clipping")
                 value = score(spec, preds, y_val)
                 result.val_scores.append(value)
                 info += f"  val {spec.primary_metric} {value:.4f}"

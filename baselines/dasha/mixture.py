@@ -62,13 +62,26 @@ def _positions(k: int, d: int, extent: int, ndim: int) -> torch.Tensor:
     return flat.reshape(-1)
 
 
+def next_fast_len(n: int) -> int:
+    """The smallest integer >= n whose prime factors are 2, 3 and 5 (a fast FFT size)."""
+    while True:
+        m = n
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
+
+
 def fft_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, groups: int = 1
              ) -> torch.Tensor:
     """'Same'-padded cross-correlation (as ``F.convNd``) of an odd kernel, via ``torch.fft``."""
     ndim = weight.dim() - 2
     size_in, extent = x.shape[2:], weight.shape[2:]
     dims = tuple(range(-ndim, 0))
-    n = [s + e - 1 for s, e in zip(size_in, extent)]
+    # the smallest fast FFT size whose circular wrap-around misses the kept ('same') outputs
+    n = [next_fast_len(max(e, s + (e - 1) // 2)) for s, e in zip(size_in, extent)]
     real = torch.promote_types(x.dtype, torch.float32)   # no half-precision FFTs
     with torch.autocast(x.device.type, enabled=False):
         xf = torch.fft.rfftn(x.to(real), s=n, dim=dims)
@@ -79,8 +92,10 @@ def fft_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, groups: int
         wg = wf.reshape(groups, o // groups, c // groups, -1)
         if c // groups == 1:
             yf = xg * wg.squeeze(2)[None]                     # depthwise: no channel sum
-        else:
-            yf = torch.einsum("bgcf,gocf->bgof", xg, wg)
+        else:   # one batched matmul over (group, frequency) on contiguous operands
+            xm = xg.permute(1, 3, 0, 2).contiguous()           # (g, f, b, c)
+            wm = wg.permute(0, 3, 2, 1).contiguous()           # (g, f, c, o)
+            yf = torch.matmul(xm, wm).permute(2, 0, 3, 1)      # (b, g, o, f)
         yf = yf.reshape(b, o, *xf.shape[2:])
         y = torch.fft.irfftn(yf, s=n, dim=dims)
     index = tuple(slice((e - 1) // 2, (e - 1) // 2 + s, stride) for s, e in zip(size_in, extent))
