@@ -182,7 +182,8 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
 
         study.optimize(watched, n_trials=remaining, timeout=timeout, catch=catch,
                        gc_after_trial=False)
-        if timeout is not None and len(finished_trials(study)) < n_trials:
+        ran = sum(t.state.is_finished() for t in study.trials)   # failed trials ran too
+        if timeout is not None and ran < n_trials:
             stopped_by_guard(ctx)
     return study
 
