@@ -44,8 +44,10 @@ class DashUNet(nn.Module):
     def __init__(self, in_channels: int, num_outputs: int, width: int = 64, depth: int = 4,
                  dropout: float = 0.0, conv: "ConvMaker | None" = None) -> None:
         super().__init__()
-        if depth < 1 or width < 1:
-            raise ConfigError(f"UNet needs depth >= 1 and width >= 1, got {depth}, {width}",
+        if not 1 <= depth <= 8 or width < 1:
+            raise ConfigError(f"UNet needs 1 <= depth <= 8 levels and width >= 1, got depth "
+                              f"{depth}, width {width}",
+                              "depth counts levels, each doubling the channels (typically 4); "
                               "e.g. model.depth=4 model.width=64")
         from .networks import FixedConvs
         make = conv or FixedConvs(2)

@@ -75,6 +75,9 @@ def test_bad_backbone_config():
     with pytest.raises(ConfigError, match="6n \\+ 4"):
         WideResNet(3, 10, depth=20)
     with pytest.raises(ConfigError, match="unknown DASHA backbone"):
+        build_backbone("transformer", 3, 2, width=1, depth=22, dropout=0.0, conv=None)
+    # a UNet's depth counts levels (channels double per level): WRN's 22 is refused, not built
+    with pytest.raises(ConfigError, match="depth <= 8"):
         build_backbone("unet", 3, 2, width=1, depth=22, dropout=0.0, conv=None)
 
 
