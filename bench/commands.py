@@ -18,13 +18,13 @@ from .catalog import METHODS, TASKS, create_task, task_names
 from .budget import resolved_counts
 from .config import (budget_names, check_keys, group_entry, make_job, model_config,
                      model_names, parse_overrides, split_prefixed, yaml_files)
-from .errors import ConfigError, SfmbenchError, UnknownNameError
+from .errors import ConfigError, SfmbenchError
 from .parsing import bool_setting, per_model_overrides
 from .redact import redact_url
 from .progress import console
 from .results import STATUS_OK
 from .sorting import natural_key, natural_sorted
-from .store import Store, default_url
+from .store import Store
 
 if TYPE_CHECKING:
     from .runner import RunSettings

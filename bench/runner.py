@@ -22,7 +22,7 @@ from .budget import Guard, load_budget
 from .config import JobSpec, budget_config
 from .context import RunContext, default_device
 from .data import ArrayInputs, ForecastInputs, ForecastTargets, HeldOut
-from .errors import ConfigError, DataError, SfmbenchError
+from .errors import ConfigError, SfmbenchError
 from .losses import ExampleWriter, examples_path
 from .method import FitReport, Method
 from .metrics import MetricSuite
@@ -32,7 +32,7 @@ from .redact import safe_message
 from .provenance import git_revision, hostname, library_versions
 from .results import STATUS_FAILED, STATUS_OK, ResultRow, utcnow
 from .seeding import seed_everything
-from .specs import ProblemType, TaskSpec
+from .specs import TaskSpec
 from .store import Store
 from .validation import validate_predictions, validate_task_data
 

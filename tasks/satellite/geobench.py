@@ -127,7 +127,7 @@ def extract_flat(archive: Path, target: Path) -> int:
                 written += 1
     except zipfile.BadZipFile as exc:
         raise DataError(f"{archive} is not a zip archive: {exc}",
-                        f"delete it and run again to re-download") from exc
+                        "delete it and run again to re-download") from exc
     return written
 
 
