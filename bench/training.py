@@ -364,6 +364,17 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
     return result
 
 
+def scores_to_outputs(scores: np.ndarray, problem: ProblemType) -> np.ndarray:
+    """Raw model outputs -> predictions: sigmoid for multilabel, softmax over axis 1 for
+    classification and segmentation, unchanged otherwise (regression, forecasting)."""
+    from .specs import ProblemType
+    if problem is ProblemType.MULTILABEL:
+        return torch.sigmoid(torch.from_numpy(scores)).numpy()
+    if problem in (ProblemType.CLASSIFICATION, ProblemType.SEGMENTATION):
+        return torch.from_numpy(scores).softmax(1).numpy()
+    return scores
+
+
 @torch.no_grad()
 def predict_scores(model: nn.Module, inputs: TrainSource | ArrayInputs | np.ndarray,
                    batch_size: int = 512, device: str | torch.device | None = None, *,

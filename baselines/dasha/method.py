@@ -26,7 +26,8 @@ from sfmbench.method import FitReport, Method
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
 from sfmbench.training import (TrainConfig, TrainingDivergedError, optuna_report,
-                               predict_scores, scaled_milestones, sgd, step_schedule)
+                               predict_scores, scaled_milestones, scores_to_outputs, sgd,
+                               step_schedule)
 from sfmbench.training import train as train_loop
 from sfmbench.tuning import best_trial, finished_trials, optimize
 
@@ -330,9 +331,7 @@ class Dasha(Method):
                                 mixed_precision=bool(self.params.get("mixed_precision", True)))
         if self.spec.problem is ProblemType.REGRESSION:
             return scores.reshape(len(scores), *self.target_shape)
-        t = torch.from_numpy(scores)
-        probs = torch.sigmoid(t) if self.spec.problem is ProblemType.MULTILABEL else t.softmax(1)
-        return probs.numpy()
+        return scores_to_outputs(scores, self.spec.problem)
 
     @staticmethod
     def layers_of(report: FitReport) -> list[tuple[int, int]]:

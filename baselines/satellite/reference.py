@@ -88,18 +88,15 @@ class _ImageReference(Method):
                          extra={"best_epoch": result.best_epoch})
 
     def predict(self, inputs: TestInputs) -> np.ndarray:
-        from sfmbench.training import predict_scores
+        from sfmbench.training import predict_scores, scores_to_outputs
 
         if self.model is None:
             raise ConfigError(f"{type(self).__name__}.predict called before fit")
         if not isinstance(inputs, ArrayInputs):
             raise DataError(f"{type(self).__name__} predicts array inputs")
-        t = torch.from_numpy(predict_scores(self.model, inputs,
-                                            int(self.params["eval_batch_size"]),
-                                            self.ctx.device))
-        if self.spec.problem is ProblemType.MULTILABEL:
-            return torch.sigmoid(t).numpy()
-        return t.softmax(1).numpy()
+        scores = predict_scores(self.model, inputs, int(self.params["eval_batch_size"]),
+                                self.ctx.device)
+        return scores_to_outputs(scores, self.spec.problem)
 
 
 class TimmClassifier(_ImageReference):

@@ -31,7 +31,7 @@ from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
-from sfmbench.training import TrainConfig, predict_scores
+from sfmbench.training import TrainConfig, predict_scores, scores_to_outputs
 from sfmbench.training import train as train_loop
 
 from ..base import FoundationModel
@@ -42,10 +42,7 @@ from .source import SourceSet, image_features, text_features
 
 def subsample(split: ArraySplit, n: int | None, seed: int) -> ArraySplit:
     """A seeded random subset of ``n`` samples (all when ``n`` is None or larger)."""
-    if not n or n >= len(split):
-        return split
-    idx = np.sort(np.random.default_rng(seed).choice(len(split), int(n), replace=False))
-    return ArraySplit(split.x[idx], split.y[idx], dict(split.meta))
+    return split.sample(int(n), seed) if n else split
 
 
 def evenly(split: ArraySplit, n: int | None) -> ArraySplit:
@@ -390,5 +387,5 @@ class CrossModalAdapter(FoundationModel):
         scores = predict_scores(self.model, x, int(self.params["eval_batch_size"]),
                                 self.ctx.device)
         if self.spec.problem is ProblemType.CLASSIFICATION:
-            return torch.from_numpy(scores).softmax(1).numpy()
+            return scores_to_outputs(scores, self.spec.problem)
         return scores.reshape(len(scores), *self.target_shape)

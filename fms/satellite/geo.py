@@ -344,16 +344,13 @@ class GeoFM(FoundationModel):
                                       "band_index": index, "trials": tuned.history})
 
     def predict(self, inputs: ArrayInputs) -> np.ndarray:
-        from sfmbench.training import predict_scores
+        from sfmbench.training import predict_scores, scores_to_outputs
 
         if self.model is None:
             raise SfmbenchError(f"{type(self).__name__}.predict() called before fit()")
-        t = torch.from_numpy(predict_scores(self.model, inputs,
-                                            int(self.params["eval_batch_size"]),
-                                            self.ctx.device))
-        if self.spec.problem is ProblemType.MULTILABEL:
-            return torch.sigmoid(t).numpy()
-        return t.softmax(1).numpy()
+        scores = predict_scores(self.model, inputs, int(self.params["eval_batch_size"]),
+                                self.ctx.device)
+        return scores_to_outputs(scores, self.spec.problem)
 
     # -- training ------------------------------------------------------------------------------
     def _space(self) -> dict[str, list[Any]]:
@@ -395,11 +392,7 @@ class GeoFM(FoundationModel):
 
     def _subsample(self, train: ArraySplit) -> ArraySplit:
         cap = self.params.get("max_train_samples")
-        if not cap or len(train) <= int(cap):
-            return train
-        keep = np.sort(np.random.default_rng(self.ctx.seed).choice(len(train), int(cap),
-                                                                   replace=False))
-        return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
+        return train.sample(int(cap), self.ctx.seed) if cap else train
 
 
 __all__ = ["FAMILIES", "GeoEncoder", "GeoFM", "S2_WAVELENGTHS", "band_id", "load_state"]

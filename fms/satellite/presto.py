@@ -418,11 +418,7 @@ class PrestoFM(FoundationModel):
 
     def _subsample(self, train: ArraySplit) -> ArraySplit:
         cap = self.params.get("max_train_samples")
-        if not cap or len(train) <= int(cap):
-            return train
-        keep = np.sort(np.random.default_rng(self.ctx.seed).choice(len(train), int(cap),
-                                                                   replace=False))
-        return ArraySplit(train.x[keep], train.y[keep], dict(train.meta))
+        return train.sample(int(cap), self.ctx.seed) if cap else train
 
     def parameter_count(self) -> tuple[int | None, int | None]:
         module = self.model
