@@ -19,6 +19,7 @@ from .budget import resolved_counts
 from .config import (budget_names, check_keys, group_entry, make_job, model_config,
                      model_names, parse_overrides, split_prefixed, yaml_files)
 from .errors import ConfigError, SfmbenchError
+from .extras import missing_extra
 from .parsing import bool_setting, per_model_overrides
 from .redact import redact_url
 from .progress import console
@@ -417,50 +418,14 @@ def _print_summary(fields: dict[str, Any], footer: str) -> None:
     out.print(f"[dim]{escape(footer)}[/]")
 
 
-def _extra_of(name: str) -> str | None:
-    """The pip extra a registered model's code lives under (from its module path)."""
-    try:
-        target = METHODS.entry(name).target
-    except SfmbenchError:
-        return None
-    module = target if isinstance(target, str) else getattr(target, "__module__", "")
-    for prefix, extra in (("sfmbench.fms.timeseries", "timeseries"),
-                          ("sfmbench.fms.dna", "genomics"),
-                          ("sfmbench.fms.satellite", "satellite"),
-                          ("sfmbench.baselines.satellite", "satellite"),
-                          ("sfmbench.fms.crossmodal", "crossmodal")):
-        if str(module).startswith(prefix):
-            return extra
-    return None
-
-
-def extra_installed(extra: str) -> bool:
-    """True when every distribution the extra requires is installed."""
-    import re
-    from importlib.metadata import PackageNotFoundError, distribution, version
-    try:
-        requires = distribution("sfmbench").requires or []
-    except PackageNotFoundError:
-        return True
-    for req in requires:
-        if f'extra == "{extra}"' not in req and f"extra == '{extra}'" not in req:
-            continue
-        dist = re.split(r"[\s;<>=!~\[]", req, maxsplit=1)[0]
-        try:
-            version(dist)
-        except PackageNotFoundError:
-            return False
-    return True
-
-
 def models(args: argparse.Namespace) -> int:
     if args.action == "list":
         table = Table("model", "kind", "tuned", "installed", "problems", "description")
         for name in natural_sorted(model_names(args.name)):
             try:
                 cfg = model_config(name)
-                extra = _extra_of(cfg.method)
-                installed = ("yes" if extra is None or extra_installed(extra)
+                extra = missing_extra(cfg.method)
+                installed = ("yes" if extra is None
                              else f"[yellow]needs sfmbench\\[{extra}][/]")
                 cls = METHODS.get(cfg.method)
                 table.add_row(escape(name), cls.kind, "yes" if cls.tuned else "",
@@ -488,14 +453,13 @@ def models(args: argparse.Namespace) -> int:
     if args.json:
         out.print_json(json.dumps(info, default=str))
         return 0
-    extra = _extra_of(cfg.method)
+    extra = missing_extra(cfg.method)
     _print_summary({
         "model": name, "description": info["description"],
         "kind": f"{cls.kind}{' (tuned on validation)' if cls.tuned else ''}",
         "runs": "once per task (deterministic)" if getattr(cls, "deterministic", False)
                 else "once per seed",
-        "installed": "yes" if extra is None or extra_installed(extra)
-                     else f"no: pip install 'sfmbench[{extra}]'",
+        "installed": "yes" if extra is None else f"no: pip install 'sfmbench[{extra}]'",
         "problems": ", ".join(info["problems"]), "domains": ", ".join(info["domains"]) or "any",
         "pretraining data": getattr(cls, "pretraining_data", None),
         "class": info["class"],

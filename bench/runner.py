@@ -27,6 +27,7 @@ from .losses import ExampleWriter, examples_path
 from .method import FitReport, Method
 from .metrics import MetricSuite
 from .monitor import PeakMemory
+from .extras import method_extra
 from .parsing import explicit_true
 from .redact import safe_message
 from .provenance import git_revision, hostname, library_versions
@@ -74,7 +75,7 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
         raise
     except Exception as exc:  # noqa: BLE001 - a failing job is recorded, the sweep goes on
         row.status = STATUS_FAILED
-        row.error = safe_message(failure_reason(exc))  # no secrets, control bytes, dumps
+        row.error = safe_message(failure_reason(exc, method_extra(job.method)))  # no secrets, control bytes, dumps
         log.warning("job %s failed: %s", job.label, row.error.splitlines()[0])
     row.total_seconds = round(time.perf_counter() - t0, 3)
     row.finished_at = utcnow()
@@ -82,13 +83,14 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
     return row
 
 
-def failure_reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException, extra: str | None = None) -> str:
+    """The stored reason of a failed job; ``extra``: the optional extra its method declares."""
     head = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         root = exc.name.split(".")[0]
-        return (f"missing optional dependency {root!r}: install the extra that provides it, "
-                "e.g. pip install 'sfmbench[timeseries]' (Chronos, TimesFM), "
-                "'sfmbench[genomics]' (DNA FMs), or 'sfmbench[all]'")
+        fix = (f"pip install 'sfmbench[{extra}]'" if extra
+               else "install the package that provides it (or pip install 'sfmbench[all]')")
+        return f"missing optional dependency {root!r}: {fix}"
     if isinstance(exc, SfmbenchError):
         return head
     tail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-4:])

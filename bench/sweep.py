@@ -16,6 +16,7 @@ from typing import Any
 from .catalog import METHODS, create_task, task_names
 from .config import JobSpec, group_entry, make_job, model_config, model_names
 from .errors import ConfigError, UnknownNameError
+from .extras import missing_extra
 from .monitor import stage_listener
 from .progress import make_progress
 from .results import STATUS_OK
@@ -79,13 +80,23 @@ def models_for(spec: Any) -> list[str]:
 
 
 #: the keys a suite YAML may have (each is read by :func:`plan_sweep` or `suites show`)
-SUITE_KEYS = frozenset({"description", "tasks", "models", "seeds", "budget", "model_budgets",
-                        "model_params"})
+SUITE_KEYS = frozenset({"description", "tasks", "models", "optional_models", "seeds", "budget",
+                        "model_budgets", "model_params", "model_seeds", "model_tasks"})
 
 
 #: the keys an executor YAML may have (read by `sfmbench sweep` and :func:`run_slurm`)
 EXECUTOR_KEYS = frozenset({"name", "workers", "gpus", "folder", "cluster", "timeout_min",
                            "partition", "gpus_per_node", "cpus_per_task", "mem_gb"})
+
+
+def _checked_seeds(seeds: Any, key: str) -> list[int]:
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise ConfigError(f"a sweep needs at least one seed, got {key}={seeds!r}",
+                          "e.g. seeds=[0] or seeds=[0,1,2]")
+    bad = [s for s in seeds if not isinstance(s, int) or isinstance(s, bool)]
+    if bad:
+        raise ConfigError(f"{key} must be integers, got {bad}", "e.g. seeds=[0,1,2]")
+    return list(seeds)
 
 
 def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
@@ -95,8 +106,11 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                per_model: dict[str, dict[str, Any]] | None = None) -> SweepPlan:
     """Jobs of a suite (``conf/suite/NAME.yaml``), with any of its lists overridden.
 
-    A suite may give some models their own budget (``model_budgets: {dasha: smoke}``) and
-    parameters (``model_params: {dasha: {n_trials: 2}}``); an explicit ``budget`` argument
+    A suite may give some models their own budget (``model_budgets: {dasha: smoke}``),
+    parameters (``model_params: {dasha: {n_trials: 2}}``), seeds (``model_seeds: {orca: [0]}``) and
+    tasks (``model_tasks: {orca: [gue/*]}``, patterns within the suite's tasks),
+    and name ``optional_models`` that join its models only where their extra is installed (else
+    they are listed as skipped, with the install command); an explicit ``budget`` argument
     overrides the suite's default budget only, ``model_overrides`` apply to every model and
     ``per_model`` (``{name: params}``, from ``NAME.KEY=VALUE`` on the command line) to one model.
     """
@@ -106,37 +120,45 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
         raise ConfigError(f"suite {suite!r} has unknown key(s) {unknown}",
                           f"allowed: {', '.join(sorted(SUITE_KEYS))}")
     tasks = tasks or base.get("tasks")
+    optional: list[str] = [] if models else list(base.get("optional_models") or [])
     models = models or base.get("models")
     if not tasks or not models:
         raise ConfigError("a sweep needs tasks and models",
                           "give suite=NAME (see `sfmbench sweep --help`) or tasks=[..] models=[..]")
-    seeds = seeds if seeds is not None else base.get("seeds", [0])
-    if not isinstance(seeds, (list, tuple)) or not seeds:
-        raise ConfigError(f"a sweep needs at least one seed, got seeds={seeds!r}",
-                          "e.g. seeds=[0] or seeds=[0,1,2]")
-    bad = [s for s in seeds if not isinstance(s, int) or isinstance(s, bool)]
-    if bad:
-        raise ConfigError(f"seeds must be integers, got {bad}", "e.g. seeds=[0,1,2]")
+    seeds = _checked_seeds(seeds if seeds is not None else base.get("seeds", [0]), "seeds")
     budget = budget or base.get("budget", "cpu")
     model_budgets: dict[str, str] = dict(base.get("model_budgets") or {})
     suite_params: dict[str, dict[str, Any]] = dict(base.get("model_params") or {})
+    suite_seeds = {m: _checked_seeds(v, f"model_seeds.{m}")
+                   for m, v in (base.get("model_seeds") or {}).items()}
     task_list = expand_patterns(list(tasks), task_names, "task")
+    suite_tasks = {m: set(expand_patterns(list(v), task_names, "task"))
+                   for m, v in (base.get("model_tasks") or {}).items()}
     model_list = expand_patterns(list(models), model_names, "model")
+    plan = SweepPlan(jobs=[])
+    for model in expand_patterns(optional, model_names, "model"):
+        extra = missing_extra(model_config(model).method)
+        if extra is None:
+            model_list.append(model)
+        else:
+            plan.skipped.append(("*", model, f"optional, needs pip install 'sfmbench[{extra}]'"))
     stray = sorted(set(per_model or {}) - set(model_list))
     if stray:
         raise ConfigError(f"settings for model(s) {', '.join(stray)} that are not in this sweep",
                           f"models of the sweep: {', '.join(model_list)}; add them to models=[..] "
                           "or drop their NAME.KEY=VALUE settings")
-    plan = SweepPlan(jobs=[])
     for task in task_list:
         spec = create_task(task, task_overrides).spec
         for model in model_list:
+            if model in suite_tasks and task not in suite_tasks[model]:
+                continue
             cls = METHODS.get(model_config(model).method)
             if not cls.supports(spec):
                 plan.skipped.append((task, model, f"does not support {spec.problem.value}"))
                 continue
             # a deterministic method gives the same row for every seed: run it once
-            for seed in (seeds[:1] if cls.deterministic else seeds):
+            model_seeds = suite_seeds.get(model, seeds)
+            for seed in (model_seeds[:1] if cls.deterministic else model_seeds):
                 params = {**(suite_params.get(model) or {}), **(model_overrides or {}),
                           **((per_model or {}).get(model) or {})}
                 plan.jobs.append(make_job(task, model, seed, model_budgets.get(model, budget),

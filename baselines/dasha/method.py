@@ -358,4 +358,5 @@ class WRNBaseline(Dasha):
     defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "wrn", "search": False,
                                           "tune": False, "width": 2, "depth": 16, "lr": 0.05,
                                           "retrain_epochs": 30}
-    budget_params: ClassVar[dict[str, str]] = {}
+    #: the same training epochs as DASHA's final fit at each budget (equal work)
+    budget_params: ClassVar[dict[str, str]] = {"retrain_epochs": "retrain_epochs"}

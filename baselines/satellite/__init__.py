@@ -10,8 +10,10 @@ _MOD = "sfmbench.baselines.satellite.reference"
 
 def register(registry: Registry) -> None:
     registry.register("timm-classifier", f"{_MOD}:TimmClassifier", kind="baseline", tuned=False,
+                      extra="satellite",
                       description="a timm image classifier (default resnet18, random init) "
                                   "trained on the task; fixed recipe")
     registry.register("smp-unet", f"{_MOD}:SmpUNet", kind="baseline", tuned=False,
+                      extra="satellite",
                       description="segmentation_models_pytorch UNet on a timm encoder "
                                   "(default resnet18, random init); fixed recipe")

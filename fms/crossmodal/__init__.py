@@ -24,4 +24,4 @@ def register(registry: Any) -> None:
     """Register ORCA and L2G (nothing heavy is imported here)."""
     for name, (target, description) in ADAPTERS.items():
         registry.register(name, target, kind="fm", domain="cross-modal", problem="classification",
-                          description=description)
+                          extra="crossmodal", description=description)

@@ -38,7 +38,7 @@ def register(registry: Any) -> None:
     """Register the DNA FM adapters (nothing heavy is imported here)."""
     for name, (target, description) in ADAPTERS.items():
         registry.register(name, target, kind="fm", domain="genomics", problem="classification",
-                          description=description)
+                          extra="genomics", description=description)
 
 
 __all__ = ["ADAPTERS", "register", *_LAZY]

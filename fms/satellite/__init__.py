@@ -20,7 +20,7 @@ def register(registry: Any) -> None:
     """Register the satellite FM adapters (nothing heavy is imported here)."""
     for name, (target, problem, description) in ADAPTERS.items():
         registry.register(name, target, kind="fm", domain="satellite", problem=problem,
-                          description=description)
+                          extra="satellite", description=description)
 
 
 __all__ = ["ADAPTERS", "register"]

@@ -16,4 +16,4 @@ def register(registry: Any) -> None:
     """Register the time-series FM adapters (nothing heavy is imported here)."""
     for name, (target, description) in ADAPTERS.items():
         registry.register(name, target, kind="fm", domain="timeseries", problem="forecasting",
-                          description=description)
+                          extra="timeseries", description=description)

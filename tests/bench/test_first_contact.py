@@ -164,3 +164,45 @@ def test_eta_counts_the_job_in_flight_from_the_same_model():
     assert fmt_eta(times.remaining(jobs, 4.0)) == "ETA 2:26"
     unknown = JobTimes({"dlinear": [10.0]}).remaining(jobs, 0.0)
     assert unknown == (10.0, ["demo-fm"]) and fmt_eta(unknown) == "ETA ≥ 0:10 (+demo-fm)"
+
+
+def _suite(tmp_path, monkeypatch, body: str) -> None:
+    (tmp_path / "suite").mkdir(exist_ok=True)
+    (tmp_path / "suite" / "mini.yaml").write_text(body)
+    monkeypatch.setenv("SFMBENCH_CONFIG_PATH", str(tmp_path))
+
+
+def test_suite_scopes_models_to_tasks_and_seeds_and_adds_optional_ones(tmp_path, monkeypatch):
+    import sfmbench.sweep as sweep_mod
+    _suite(tmp_path, monkeypatch,
+           "tasks: [generated/ts-ar-24, generated/ts-seasonal-24]\n"
+           "models: [autoar]\noptional_models: [demo-fm, dlinear]\nseeds: [0, 1, 2]\n"
+           "model_tasks: {demo-fm: [generated/ts-ar-*]}\nmodel_seeds: {demo-fm: [5]}\n")
+    # dlinear stands in for a model whose extra is missing here
+    monkeypatch.setattr(sweep_mod, "missing_extra",
+                        lambda method: "crossmodal" if method == "dlinear" else None)
+    plan = sweep_mod.plan_sweep("mini", budget="smoke")
+    assert sorted((j.task, j.model, j.seed) for j in plan.jobs) == [
+        ("generated/ts-ar-24", "autoar", 0), ("generated/ts-ar-24", "demo-fm", 5),
+        ("generated/ts-seasonal-24", "autoar", 0)]
+    assert ("*", "dlinear", "optional, needs pip install 'sfmbench[crossmodal]'") in plan.skipped
+    # an explicit models=[..] replaces the suite's models and its optional ones
+    assert {j.model for j in sweep_mod.plan_sweep("mini", models=["autoar"]).jobs} == {"autoar"}
+
+
+def test_suite_with_bad_model_seeds_is_refused(tmp_path, monkeypatch):
+    from sfmbench.sweep import plan_sweep
+    _suite(tmp_path, monkeypatch, "tasks: [generated/ts-ar-24]\nmodels: [demo-fm]\n"
+                                  "model_seeds: {demo-fm: [zero]}\n")
+    with pytest.raises(ConfigError, match=r"model_seeds.demo-fm must be integers"):
+        plan_sweep("mini")
+
+
+def test_extras_come_from_registration_metadata():
+    from sfmbench.extras import method_extra
+    from sfmbench.runner import failure_reason
+    assert method_extra("orca") == "crossmodal" and method_extra("dnabert2") == "genomics"
+    assert method_extra("autoar") is None and method_extra("no-such-method") is None
+    exc = ModuleNotFoundError("No module named 'geomloss'", name="geomloss")
+    assert "pip install 'sfmbench[crossmodal]'" in failure_reason(exc, "crossmodal")
+    assert "sfmbench[all]" in failure_reason(exc)

@@ -14,9 +14,10 @@ VARIANTS = {"generated/sat-cls": ProblemType.CLASSIFICATION,
             "generated/sat-seg": ProblemType.SEGMENTATION}
 
 
-def test_family_is_registered_with_tiny_variants() -> None:
+def test_family_is_registered_with_tiny_and_demo_variants() -> None:
     names = task_names("generated/sat-*")
-    assert set(names) == set(VARIANTS) | {f"{n}-tiny" for n in VARIANTS}
+    assert set(names) == (set(VARIANTS) | {f"{n}-tiny" for n in VARIANTS}
+                          | {"generated/sat-cls-small"})
     for n in names:
         md = TASKS.metadata(n)
         assert md["modality"] == "satellite" and md["tiny"] == n.endswith("-tiny")
