@@ -149,10 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", parents=[common], help="offline demo sweep ending in a leaderboard",
                        **_fmt("""\
         Run the `demo` suite offline, then print and write the leaderboard: generated
-        time-series and DNA tasks; the tuned baselines (Auto-AR, DASHA) against simple
-        references and a small foundation model that the demo pretrains itself in seconds on a
-        generated corpus (`demo-fm`, labelled as such); three seeds for seeded methods, one run
-        for deterministic ones; sized for a few minutes on 2 idle CPU cores. Re-running resumes;
+        time-series, DNA and multispectral image tasks; the tuned baselines (Auto-AR, DASHA in
+        1-D and 2-D) against simple references and foundation models: a small FM that the demo
+        pretrains itself in seconds on a generated corpus (`demo-fm`, labelled as such) and,
+        where sfmbench[crossmodal] is installed, ORCA over the real pretrained all-MiniLM-L6-v2
+        (`orca-minilm-demo`, one seed); three seeds for other seeded methods, one run for
+        deterministic ones; sized for a few minutes on 2 idle CPU cores. Re-running resumes;
         results go to --run-dir (default ./sfmbench-demo), the page to --out.
 
         Examples:

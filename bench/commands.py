@@ -533,8 +533,9 @@ def _need_name(args: argparse.Namespace, kind: str) -> str:
 def demo(args: argparse.Namespace) -> int:
     if args.run_dir is None and not os.environ.get("SFMBENCH_STORAGE"):
         os.environ["SFMBENCH_RUN_DIR"] = "sfmbench-demo"
-    console.print("[bold]sfmbench demo[/]: generated tasks; tuned baselines vs references and a "
-                  "demo FM pretrained here on generated series; "
+    console.print("[bold]sfmbench demo[/]: generated tasks; tuned baselines vs references and "
+                  "FMs (demo-fm, pretrained here on generated series; ORCA over the real "
+                  "all-MiniLM-L6-v2 where sfmbench\\[crossmodal] is installed); "
                   f"offline; results in {escape(str(_run_dir()))}")
     args.out = args.out or _run_dir() / "leaderboard"
     code = sweep(args, extra={"suite": "demo"}, leaderboard_dir=args.out)
