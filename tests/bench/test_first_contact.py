@@ -206,3 +206,19 @@ def test_extras_come_from_registration_metadata():
     exc = ModuleNotFoundError("No module named 'geomloss'", name="geomloss")
     assert "pip install 'sfmbench[crossmodal]'" in failure_reason(exc, "crossmodal")
     assert "sfmbench[all]" in failure_reason(exc)
+
+
+def test_demo_suite_has_every_domain_and_a_foundation_model_on_each_fm_task():
+    from sfmbench.catalog import TASKS
+    from sfmbench.extras import missing_extra
+    from sfmbench.sweep import plan_sweep
+    plan = plan_sweep("demo")
+    modalities = {TASKS.metadata(j.task).get("modality") for j in plan.jobs}
+    assert {"satellite", "genomics", "timeseries"} <= modalities, modalities
+    fms = {(j.task, j.model) for j in plan.jobs if j.model in ("demo-fm", "orca-minilm-demo")}
+    assert {t for t, _ in fms} >= {"generated/ts-ar-24"}
+    real_fm = [j for j in plan.jobs if j.model == "orca-minilm-demo"]
+    if missing_extra("orca") is None:   # the real pretrained body is installed: one seed, DNA
+        assert [(j.task, j.seed) for j in real_fm] == [("generated/dna-motif-easy", 0)]
+    else:
+        assert not real_fm
