@@ -127,7 +127,7 @@ def _download(url: str, part: Path, dest: Path, progress: bool, *, pinned: bool 
     attempts = 0
     xfer = _Transfer(pinned=pinned)
     with _progress(progress) as bar:
-        task = bar.add_task(dest.name, total=None) if bar is not None else None
+        task = bar.add_task(dest.name, total=None, status="") if bar is not None else None
         while True:
             attempts += 1
             offset = part.stat().st_size if part.exists() else 0
@@ -224,13 +224,11 @@ def _total_from_range(header: str) -> int | None:
 
 
 def _progress(enabled: bool) -> Any:
-    """A rich progress bar with size, speed and ETA (or nothing)."""
+    """A progress bar with size, speed and ETA (or nothing)."""
     if not enabled:
         return nullcontext(None)
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
-                               TimeRemainingColumn, TransferSpeedColumn)
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
-                    TransferSpeedColumn(), TimeRemainingColumn(), transient=True)
+    from .progress import make_progress
+    return make_progress(transient=True, in_bytes=True)
 
 
 _IDENTITIES: dict[tuple[str, int, int], str] = {}

@@ -231,11 +231,8 @@ def _forward(model: nn.Module, x: Any) -> torch.Tensor:
 def _progress(enabled: bool) -> Any:
     if not enabled:
         return contextlib.nullcontext(None)
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
-                    transient=True)
+    from .progress import make_progress
+    return make_progress(transient=True)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -285,7 +282,7 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
     start = time.perf_counter()
     with _progress(config.show_progress) as progress:
         bar = progress.add_task(config.description, total=config.epochs * len(batches),
-                                info="") if progress else None
+                                status="") if progress else None
         for epoch in range(1, config.epochs + 1):
             report_stage(f"{config.description} epoch", epoch, config.epochs)
             model.train()
@@ -352,7 +349,7 @@ def train(model: nn.Module, train_data: TrainSource, val_data: TrainSource | Non
                 if report is not None:
                     report(epoch, value)
             if progress:
-                progress.update(bar, info=info)
+                progress.update(bar, status=info)
             elapsed = time.perf_counter() - start
             per_epoch = elapsed / epoch
             if config.time_limit is not None and elapsed + per_epoch > config.time_limit:
