@@ -44,7 +44,3 @@ class Task(ABC):
         (a changed file is a new job, never "already stored") and of the task's name in stored
         rows and the leaderboard (``ltsf/csv@my.csv:3f2a9c1b4d5e``)."""
         return None
-
-    def data_size(self) -> int | None:
-        """Number of training samples or rows, for compute reports; None if unknown."""
-        return None

@@ -64,9 +64,6 @@ class GCContentTask(Task):
         return TaskData(ArraySplit(xt, yt), ArraySplit(xv, yv), HeldOut(ArrayInputs(xs), ys),
                         info={"generator": {"data_seed": int(c["data_seed"])}})
 
-    def data_size(self) -> int | None:
-        return int(self.config["n_train"])
-
 
 def register(registry: Any) -> None:
     registry.register("generated/dna-gc-tiny", f"{__name__}:GCContentTask", domain="generated",

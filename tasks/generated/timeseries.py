@@ -139,9 +139,6 @@ class GeneratedSeriesTask(Task):
         }
         return data
 
-    def data_size(self) -> int | None:
-        return self.split.borders(self.rows).train_end
-
 
 #: registered variants: name -> kind (all with the small demo defaults)
 VARIANTS = {"generated/ts-seasonal-24": "seasonal", "generated/ts-ar-24": "ar",

@@ -97,6 +97,3 @@ class SequenceTask(Task):
         return build_task_data(train, val, test, length=self.length,
                                num_classes=self.declared_classes(),
                                crop=self.crop(), info=info)
-
-    def data_size(self) -> int | None:
-        return len(self._splits[0]) if self._splits is not None else None

@@ -115,6 +115,3 @@ class MotifTask(SequenceTask):
         return (f"{c.num_classes} classes of {c.motif_length}-bp motifs "
                 f"({c.motifs_per_class} per class, mutation rate {c.mutation_rate}) planted in "
                 f"{c.length}-bp random DNA")
-
-    def data_size(self) -> int | None:
-        return int(self.config["n_train"])

@@ -150,9 +150,6 @@ class GeneratedSatelliteTask(Task):
                                                    "shapes": [SHAPES[k % len(SHAPES)] for k in
                                                               range(c.num_classes)]}})
 
-    def data_size(self) -> int | None:
-        return self.cfg.n_train
-
 
 _TINY = {"n_train": 96, "n_val": 48, "n_test": 48, "size": 16, "bands": 4, "object_size": 6}
 #: name -> (description, params)

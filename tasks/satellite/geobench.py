@@ -202,11 +202,3 @@ class GeoBenchTask(Task):
                 raise DataError(f"{self.name}: labels do not fit {k} classes "
                                 f"(shape {y.shape}, range {y.min()}..{y.max()})",
                                 "the dataset folder holds a different dataset")
-
-    def data_size(self) -> int | None:
-        """Training samples of the partition in use, when the dataset is on disk."""
-        found = find_dataset_dir(geobench_root(self.config["root"]), self.ds)
-        try:
-            return len(io.read_partition(found, self.partition)["train"]) if found else None
-        except DataError:
-            return None

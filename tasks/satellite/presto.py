@@ -219,9 +219,6 @@ class PrestoTask(Task):
                         info={"n_train": int(train.sum()), "n_val": int(val.sum()),
                               "n_test": int(test.sum()), "normalization": "presto (fixed)"})
 
-    def data_size(self) -> int | None:
-        return None
-
 
 def register(registry: Registry) -> None:
     """Register ``satellite/presto-algae-blooms`` and ``satellite/presto-fuel-moisture``."""

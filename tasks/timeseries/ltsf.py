@@ -21,7 +21,6 @@ from sfmbench.task import Task
 
 from .catalog import CACHE_DIR, DATASETS, LTSFDataset
 from .params import positive_int
-from .splits import FixedSplit
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,3 @@ class LTSFTask(Task):
         return build_task_data(table.values, borders, self.lookback, self.horizon, table.channels,
                                info={"dataset": d.name, "file": str(path), "source": d.url,
                                      "sha256": d.sha256, "quirks": quirks})
-
-    def data_size(self) -> int | None:
-        split = self.dataset.split
-        return split.train if isinstance(split, FixedSplit) else None  # ratio: needs the file

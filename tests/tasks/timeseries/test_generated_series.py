@@ -38,7 +38,6 @@ def test_default_sizes_and_the_ltsf_windowing():
                                     "test": [2400, 3000]}
     assert len(data.test) == 600 - 24 + 1 and data.val.start == 2100 - 96
     assert data.train.channels == ("ch0", "ch1", "ch2", "ch3")
-    assert task.data_size() == 2100
     # exactly what the shared LTSF code path builds from the same raw series
     raw = generate("seasonal-ar", 3000, 4, seed=0).values
     ref = build_task_data(raw, RatioSplit().borders(3000), 96, 24)
