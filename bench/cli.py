@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: the module of each command's handler (default: sfmbench.commands, the job commands)
+HANDLER_MODULES = {"results": "commands_results", "leaderboard": "commands_results",
+                   "tasks": "commands_listings", "models": "commands_listings",
+                   "suites": "commands_listings"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -192,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["SFMBENCH_RUN_DIR"] = str(args.run_dir)
     if args.storage:
         os.environ["SFMBENCH_STORAGE"] = args.storage
-    from . import commands
-    handler: Callable[[argparse.Namespace], int] = getattr(commands,
-                                                           args.command.replace("-", "_"))
+    import importlib
+    module = importlib.import_module(f".{HANDLER_MODULES.get(args.command, 'commands')}",
+                                     __package__)
+    handler: Callable[[argparse.Namespace], int] = getattr(module, args.command.replace("-", "_"))
     try:
         return handler(args)
     except SfmbenchError as exc:
