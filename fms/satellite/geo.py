@@ -11,12 +11,15 @@ vit         timm ``vit_small_patch16_224``               SSL4EO-S12 MoCo, DINO, 
 swin        torchvision ``swin_v2_b`` (torchgeo)         Satlas Sentinel-2 (9 bands or RGB)
 scalemae    torchgeo ``ScaleMAE`` (a timm ViT)           Scale-MAE fMoW RGB
 dofa        torchgeo ``DOFA`` (wavelength-conditioned)   DOFA (any bands with known wavelengths)
+croma       torchgeo ``CROMA``, one encoder (:mod:`.croma`)  CROMA optical (12 S2 bands, no B10) or
+                                                        radar (VV, VH) encoder
 ==========  ==========================================  ==========================================
 
 Checkpoint: ``model_id`` is a Hugging Face hub repo (``torchgeo/resnet18_sentinel2_all_moco``)
 at ``revision`` or a local folder, holding ``weights_file`` (a torch state dict, as torchgeo
 publishes it). The state dict must fit the architecture: no unexpected key, and only the
-family's classification-head keys may be missing.
+family's classification-head keys may be missing (CROMA: per-part checkpoints, see
+:mod:`.croma`).
 
 Band mapping (explicit): the model's input channel i takes the task band named ``bands[i]``
 (names compared as Sentinel-2 style band ids: ``B02`` = ``B2``, ``B8a`` = ``B8A``), or the task
@@ -30,7 +33,9 @@ family's pretraining size; ResNets keep the task's size).
 
 Recipes (tuned on validation with the budget's counts, like DASHA): ``frozen`` (features
 extracted once, a linear head trained on them), ``full``, ``lora`` (``peft`` adapters on the
-family's layers). Classification and multi-label tasks.
+family's layers). Classification and multi-label tasks: a linear head on pooled features.
+Segmentation (resnet, vit, swin, croma): a light decoder over the encoder's feature maps
+(:mod:`.segmentation`); ``frozen`` trains the decoder over the frozen encoder (kept in eval mode).
 """
 from __future__ import annotations
 
@@ -38,7 +43,6 @@ import copy
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -53,6 +57,8 @@ from sfmbench.method import FitReport
 from sfmbench.specs import ProblemType, TaskSpec
 
 from ..base import FoundationModel
+from .families import FAMILIES, Family
+from .segmentation import FEATURE_MAPS, Segmenter, decoder_factory
 
 #: Sentinel-2 central wavelengths (micrometres), for DOFA
 S2_WAVELENGTHS: dict[str, float] = {
@@ -70,67 +76,8 @@ def band_id(name: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# families
+# the encoder (the architecture families are in :mod:`.families`)
 # ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Family:
-    """How to build one architecture family with random weights, and read its features."""
-
-    build: Callable[[str, int, dict[str, Any]], nn.Module]   # (arch, in_chans, kwargs)
-    head_keys: frozenset[str] = frozenset()                   # may be missing from a checkpoint
-    default_size: int | None = None
-    wavelengths: bool = False                                 # forward(x, wavelengths)
-    lora_targets: tuple[str, ...] = ("qkv", "proj", "fc1", "fc2")
-
-
-def _timm(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
-    import timm
-    return timm.create_model(arch, pretrained=False, in_chans=in_chans, num_classes=0, **kwargs)
-
-
-def _swin(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
-    """torchvision's Swin v2 (``arch``); ``kwargs`` override its size (e.g. a tiny test net)."""
-    import torchvision
-    from torchvision.models import swin_transformer as st
-    if kwargs:
-        config = {"patch_size": [4, 4], "embed_dim": 128, "depths": [2, 2, 18, 2],
-                  "num_heads": [4, 8, 16, 32], "window_size": [8, 8],
-                  "stochastic_depth_prob": 0.5, "block": st.SwinTransformerBlockV2,
-                  "downsample_layer": st.PatchMergingV2}
-        model = st.SwinTransformer(**{**config, **kwargs})
-    else:
-        model = getattr(torchvision.models, arch)(weights=None)
-    out = model.features[0][0].out_channels
-    model.features[0][0] = nn.Conv2d(in_chans, out, kernel_size=(4, 4), stride=(4, 4))
-    return model
-
-
-def _scalemae(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
-    from functools import partial
-
-    from torchgeo.models.scale_mae import ScaleMAE
-    base = {"patch_size": 16, "embed_dim": 1024, "depth": 24, "num_heads": 16, "mlp_ratio": 4,
-            "qkv_bias": True, "norm_layer": partial(nn.LayerNorm, eps=1e-6)}
-    return ScaleMAE(**{**base, "in_chans": in_chans, "num_classes": 0, **kwargs})
-
-
-def _dofa(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
-    from torchgeo.models.dofa import DOFA
-    base = {"patch_size": 16, "embed_dim": 768, "depth": 12, "num_heads": 12}
-    return DOFA(**{**base, **kwargs})
-
-
-FAMILIES: dict[str, Family] = {
-    "resnet": Family(_timm, frozenset({"fc.weight", "fc.bias"}), None,
-                     lora_targets=("conv1", "conv2", "conv3")),
-    "vit": Family(_timm, frozenset({"head.weight", "head.bias"}), 224),
-    "swin": Family(_swin, frozenset(), 256, lora_targets=("qkv", "proj", "0", "3")),
-    "scalemae": Family(_scalemae, frozenset({"head.weight", "head.bias"}), 224),
-    "dofa": Family(_dofa, frozenset({"fc_norm.weight", "fc_norm.bias", "head.weight",
-                                     "head.bias"}), 224, wavelengths=True),
-}
-
-
 class GeoEncoder(nn.Module):
     """Band selection, resizing and the backbone: (B, C_task, H, W) -> (B, D) features."""
 
@@ -142,12 +89,20 @@ class GeoEncoder(nn.Module):
                              persistent=False)
         self.wavelengths = wavelengths
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def prepare(self, x: torch.Tensor) -> torch.Tensor:
         zero = torch.zeros_like(x[:, :1])
         x = torch.cat([x, zero], 1)[:, self.take]          # index -1 = the zero channel
         if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
             x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
                               align_corners=False)
+        return x
+
+    def feature_maps(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """(B, C_task, H, W) -> the family's (B, C_i, h_i, w_i) maps, for segmentation."""
+        return FEATURE_MAPS[self.family](self.backbone, self.prepare(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.prepare(x)
         if self.family == "dofa":
             return self.backbone.forward_features(x, self.wavelengths)
         if self.family == "swin":
@@ -165,7 +120,9 @@ class Classifier(nn.Module):
         return self.head(self.encoder(x))
 
 
-def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str]) -> None:
+def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str],
+               convert: Callable[[dict[str, Any], nn.Module], dict[str, Any]] | None = None,
+               ) -> None:
     """Load a published state dict: nothing unexpected, only head keys may be missing."""
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
@@ -174,6 +131,8 @@ def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str])
                           "weights_file must be a torch state dict") from exc
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
+    if convert is not None and isinstance(state, dict):
+        state = convert(state, model)
     missing, unexpected = model.load_state_dict(state, strict=False)
     bad_missing = sorted(set(missing) - allowed_missing)
     if bad_missing or unexpected:
@@ -188,15 +147,15 @@ def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str])
 # ----------------------------------------------------------------------------------------------
 class GeoFM(FoundationModel):
     """A pretrained remote-sensing image encoder with a linear head (classification,
-    multi-label)."""
+    multi-label) or a light decoder (segmentation)."""
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
-        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL})
+        {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.SEGMENTATION})
     domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
     recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full", "lora"})
     pretraining_data: ClassVar[str | None] = (
         "per checkpoint (model YAML): e.g. SSL4EO-S12 251k Sentinel-2 locations x 4 seasons; "
-        "SatlasPretrain 302M labels; DOFA 5 sensors")
+        "SatlasPretrain 302M labels; DOFA 5 sensors; CROMA SSL4EO-S12 radar-optical pairs")
     defaults: ClassVar[dict[str, Any]] = {
         **FoundationModel.defaults,
         "model_id": "torchgeo/resnet18_sentinel2_all_moco",
@@ -220,6 +179,7 @@ class GeoFM(FoundationModel):
         "max_train_samples": None,
         "batch_size": 32,
         "eval_batch_size": 64,
+        "decoder_width": 64,            # segmentation: channels of the decoder
         "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
     }
     budget_params: ClassVar[dict[str, str]] = {
@@ -245,6 +205,10 @@ class GeoFM(FoundationModel):
             raise ConfigError(f"missing_bands must be zero or error, got "
                               f"{self.params['missing_bands']!r}")
         self.family = FAMILIES[self.params["family"]]
+        self.segment = self.spec.problem is ProblemType.SEGMENTATION
+        if self.segment and self.params["family"] not in FEATURE_MAPS:
+            raise ConfigError(f"family {self.params['family']!r} has no segmentation decoder",
+                              f"segmentation families: {', '.join(FEATURE_MAPS)}")
         self.model: nn.Module | None = None
 
     # -- band mapping --------------------------------------------------------------------------
@@ -294,7 +258,7 @@ class GeoFM(FoundationModel):
                               "set model.weights_file to the checkpoint's file name")
         in_chans = len(p["bands"])
         backbone = self.family.build(str(p["arch"]), in_chans, dict(p["arch_kwargs"] or {}))
-        load_state(backbone, weights, self.family.head_keys)
+        load_state(backbone, weights, self.family.head_keys, self.family.convert)
         if self.params["family"] == "swin":
             backbone.head = nn.Identity()
         size = p["input_size"] or self.family.default_size
@@ -312,9 +276,16 @@ class GeoFM(FoundationModel):
         encoder = self.load_encoder().eval()
         stages = {"load": time.perf_counter() - start}
         train = self._subsample(train)
+        k = int(self.spec.num_classes or 2)
         with torch.no_grad():
-            dim = int(encoder(torch.as_tensor(train.x[:1]).float()).shape[-1])
-        if self.recipe == "frozen":
+            sample = torch.as_tensor(train.x[:2]).float()
+            if self.segment:
+                make_head = decoder_factory(encoder.feature_maps(sample), int(sample.shape[-2]),
+                                            k, int(self.params["decoder_width"]))
+            else:
+                dim = int(encoder(sample).shape[-1])
+                make_head = lambda: nn.Linear(dim, k)   # noqa: E731
+        if self.recipe == "frozen" and not self.segment:
             start = time.perf_counter()
             for p in encoder.parameters():
                 p.requires_grad_(False)
@@ -322,18 +293,18 @@ class GeoFM(FoundationModel):
             e_train = ArraySplit(predict_scores(encoder, train, batch, self.ctx.device), train.y)
             e_val = ArraySplit(predict_scores(encoder, val, batch, self.ctx.device), val.y)
             stages["embed"] = time.perf_counter() - start
-            tuned = self.tune(lambda hp, report: self._train(nn.Identity(), dim, hp, e_train,
-                                                             e_val, report),
+            tuned = self.tune(lambda hp, report: self._train(nn.Identity(), make_head, hp,
+                                                             e_train, e_val, report),
                               stage="frozen", search_space=self._space(), prune=True)
             head = tuned.artifact if tuned.artifact is not None else \
-                self._train(nn.Identity(), dim, tuned.params, e_train, e_val)[1]
+                self._train(nn.Identity(), make_head, tuned.params, e_train, e_val)[1]
             self.model = Classifier(encoder, head.head)
         else:
-            tuned = self.tune(lambda hp, report: self._train(encoder, dim, hp, train, val,
+            tuned = self.tune(lambda hp, report: self._train(encoder, make_head, hp, train, val,
                                                              report),
                               stage=self.recipe, search_space=self._space(), prune=True)
             self.model = tuned.artifact if tuned.artifact is not None else \
-                self._train(encoder, dim, tuned.params, train, val)[1]
+                self._train(encoder, make_head, tuned.params, train, val)[1]
         stages["tune"] = tuned.seconds
         index, _ = self.band_mapping()
         return self.fit_report(best_val_metric=tuned.value, hyperparameters=dict(tuned.params),
@@ -358,15 +329,17 @@ class GeoFM(FoundationModel):
         return {k: list(v) if isinstance(v, (list, tuple)) else [v]
                 for k, v in (given or self.SPACES[self.recipe]).items()}
 
-    def _train(self, encoder: nn.Module, dim: int, hp: dict[str, Any], train: ArraySplit,
-               val: ArraySplit, report: Any = None) -> tuple[float, nn.Module]:
+    def _train(self, encoder: nn.Module, make_head: Callable[[], nn.Module], hp: dict[str, Any],
+               train: ArraySplit, val: ArraySplit, report: Any = None
+               ) -> tuple[float, nn.Module]:
         from sfmbench.seeding import seed_everything
         from sfmbench.training import TrainConfig
         from sfmbench.training import train as run_training
 
         seed_everything(self.ctx.seed)
-        head = nn.Linear(dim, int(self.spec.num_classes or 2))
-        enc = copy.deepcopy(encoder)
+        head = make_head()
+        frozen = self.recipe == "frozen"      # a frozen encoder is shared, never trained
+        enc = encoder if frozen else copy.deepcopy(encoder)
         if self.recipe == "lora" and not isinstance(enc, nn.Identity):
             lora = dict(self.params.get("lora") or {})
             lora["target_modules"] = lora.get("target_modules") or list(self.family.lora_targets)
@@ -374,7 +347,7 @@ class GeoFM(FoundationModel):
             enc.backbone = self.apply_recipe(enc.backbone, recipe="lora")
         elif not isinstance(enc, nn.Identity):
             self.apply_recipe(enc, recipe=self.recipe)
-        model = Classifier(enc, head)
+        model = Segmenter(enc, head, frozen) if self.segment else Classifier(enc, head)
         trainable = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(trainable, lr=float(hp.get("learning_rate", 1e-3)),
                                 weight_decay=float(hp.get("weight_decay", 0.0)))
@@ -395,4 +368,5 @@ class GeoFM(FoundationModel):
         return train.sample(int(cap), self.ctx.seed) if cap else train
 
 
-__all__ = ["FAMILIES", "GeoEncoder", "GeoFM", "S2_WAVELENGTHS", "band_id", "load_state"]
+__all__ = ["FAMILIES", "Family", "GeoEncoder", "GeoFM", "S2_WAVELENGTHS", "band_id",
+           "load_state"]
