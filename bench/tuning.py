@@ -52,8 +52,25 @@ def _retry_callback() -> dict[str, Any]:
     return {"failed_trial_callback": st.RetryFailedTrialCallback(max_retry=2)}
 
 
-def _sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None
-             ) -> optuna.samplers.BaseSampler:
+class GridFirstSampler(optuna.samplers.GridSampler):
+    """optuna's grid sampler (seeded shuffle) with given complete points moved to the front.
+
+    A point given to ``study.enqueue_trial`` gets no grid id, so optuna's grid sampler later
+    evaluates that point again and never reaches another one; here trial ``n`` takes the
+    ``n``-th point of the order, and a model's published recipe can simply be point 0.
+    """
+
+    def __init__(self, search_space: dict[str, list[Any]], seed: int | None = None,
+                 first: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(search_space, seed=seed)
+        names = sorted(search_space)
+        front = [tuple(p[n] for n in names) for p in first or [] if set(p) == set(names)]
+        front = [g for g in dict.fromkeys(front) if g in self._all_grids]
+        self._all_grids = front + [g for g in self._all_grids if g not in front]
+
+
+def _sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None,
+             first: list[dict[str, Any]] | None = None) -> optuna.samplers.BaseSampler:
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "tpe":
@@ -61,7 +78,7 @@ def _sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = N
     if name == "grid":
         if not search_space:
             raise ConfigError("the grid sampler needs a search space")
-        return optuna.samplers.GridSampler(search_space, seed=seed)
+        return GridFirstSampler(search_space, seed=seed, first=first)
     raise ConfigError(f"unknown sampler {name!r}", "use one of: random, tpe, grid")
 
 
@@ -79,10 +96,10 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
     Model-based samplers (TPE) still see every finished trial of the stored study.
     """
 
-    def __init__(self, name: str, seed: int, search_space: dict[str, list[Any]] | None = None
-                 ) -> None:
+    def __init__(self, name: str, seed: int, search_space: dict[str, list[Any]] | None = None,
+                 first: list[dict[str, Any]] | None = None) -> None:
         self.name, self.seed, self.search_space = name, seed, search_space
-        self._inner = _sampler(name, seed, search_space)
+        self._inner = _sampler(name, seed, search_space, first)
         self._grid = self._inner
 
     def _for(self, trial: optuna.trial.FrozenTrial) -> optuna.samplers.BaseSampler:
@@ -115,11 +132,12 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
         return None
 
 
-def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None
-                 ) -> optuna.samplers.BaseSampler:
-    """A ``random``, ``tpe`` or ``grid`` sampler whose draws depend on (seed, trial number)."""
+def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None,
+                 first: list[dict[str, Any]] | None = None) -> optuna.samplers.BaseSampler:
+    """A ``random``, ``tpe`` or ``grid`` sampler whose draws depend on (seed, trial number);
+    a grid takes the complete points of ``first`` first (:class:`GridFirstSampler`)."""
     _sampler(name, seed, search_space)   # validate the name and arguments now
-    return TrialSeededSampler(name, seed, search_space)
+    return TrialSeededSampler(name, seed, search_space, first)
 
 
 def make_pruner(name: str | None, *, min_resource: int = 1, reduction_factor: int = 2,
@@ -151,7 +169,8 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
     """Run (or resume) the job's study for ``stage`` until it has ``n_trials`` finished trials.
 
     ``first_trials`` (e.g. a model's published recipe) are enqueued when the study is new, so
-    they are trials 0, 1, ... and count toward ``n_trials``. ``timeout`` (seconds) is only a
+    they are trials 0, 1, ... and count toward ``n_trials``; with the grid sampler they are
+    the grid's first points instead (points that are not complete grid points are dropped). ``timeout`` (seconds) is only a
     runaway guard: when it is given and the study stops short of ``n_trials``, the context's
     guard (if any) is marked as tripped, so the row says ``truncated``. A resumed study
     continues its sampler's sequence (see :class:`TrialSeededSampler`).
@@ -160,9 +179,9 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
     study = optuna.create_study(
         study_name=ctx.study_name(stage), storage=storage, load_if_exists=True,
         direction="maximize" if direction in ("max", "maximize") else "minimize",
-        sampler=make_sampler(sampler, ctx.seed, search_space),
+        sampler=make_sampler(sampler, ctx.seed, search_space, first_trials),
         pruner=make_pruner(pruner, **(pruner_kwargs or {})))
-    if first_trials and not study.trials:
+    if first_trials and not study.trials and sampler != "grid":
         for params in first_trials:
             study.enqueue_trial(dict(params), skip_if_exists=True)
     remaining = n_trials - len(finished_trials(study))

@@ -55,6 +55,30 @@ def test_the_first_trials_are_the_enqueued_recipe_and_count(tmp_path):
     assert sum(t.params == {"x": 0.5, "lr": 3e-5} for t in again.trials) == 1
 
 
+def test_a_grid_runs_the_recipe_first_and_never_repeats_a_point(tmp_path):
+    space = {"objective": ["none", "mmd"], "lr": [1e-5, 5e-5, 1e-4, 2e-4]}
+
+    def objective(trial: optuna.Trial) -> float:
+        return {k: trial.suggest_categorical(k, v) for k, v in space.items()}["lr"]
+
+    recipe = {"objective": "mmd", "lr": 5e-5}
+    for seed in range(4):   # optuna's own grid + enqueue evaluated the recipe's point twice
+        study = optimize(_ctx(tmp_path, f"grid{seed}", seed=seed), objective, n_trials=8,
+                         direction="minimize", sampler="grid", search_space=space,
+                         first_trials=[recipe])
+        points = [tuple(sorted(p.items())) for p in _params(study)]
+        assert _params(study)[0] == recipe and len(set(points)) == len(points) == 8
+    # resumed in a new process: the same order, still no repeat
+    ctx = _ctx(tmp_path, "grid-resume")
+    optimize(ctx, objective, n_trials=3, direction="minimize", sampler="grid",
+             search_space=space, first_trials=[recipe])
+    resumed = optimize(ctx, objective, n_trials=8, direction="minimize", sampler="grid",
+                       search_space=space, first_trials=[recipe])
+    assert _params(resumed) == _params(optimize(_ctx(tmp_path, "grid0b"), objective, n_trials=8,
+                                                direction="minimize", sampler="grid",
+                                                search_space=space, first_trials=[recipe]))
+
+
 def test_successive_halving_prunes_by_the_budget_schedule(tmp_path):
     ctx = _ctx(tmp_path, "sha")
 
