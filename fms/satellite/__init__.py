@@ -11,8 +11,9 @@ ADAPTERS: dict[str, tuple[str, str, str]] = {
                "recipes frozen (linear or random-forest head on the encodings), full, lora"),
     "geofm": ("sfmbench.fms.satellite.geo:GeoFM", "classification",
               "remote-sensing image encoders over torchgeo weights and timm (SSL4EO-S12 "
-              "ResNet/ViT MoCo, DINO, MAE; Satlas Swin; Scale-MAE; DOFA); explicit band "
-              "mapping; recipes frozen, full, lora"),
+              "ResNet/ViT MoCo, DINO, MAE; Satlas Swin; Scale-MAE; DOFA; CROMA); explicit band "
+              "mapping; linear head, or a light decoder for segmentation (ResNet, ViT, Swin, "
+              "CROMA); recipes frozen, full, lora"),
 }
 
 

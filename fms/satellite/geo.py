@@ -36,6 +36,9 @@ extracted once, a linear head trained on them), ``full``, ``lora`` (``peft`` ada
 family's layers). Classification and multi-label tasks: a linear head on pooled features.
 Segmentation (resnet, vit, swin, croma): a light decoder over the encoder's feature maps
 (:mod:`.segmentation`); ``frozen`` trains the decoder over the frozen encoder (kept in eval mode).
+
+Not provided: Prithvi (not in torchgeo 0.8.1) and SatMAE (its checkpoints are not on the hub and
+their mapping onto a timm ViT could not be verified; the multispectral one groups channels).
 """
 from __future__ import annotations
 
@@ -73,6 +76,16 @@ def band_id(name: str) -> str:
     n = str(name).strip().upper()
     m = re.fullmatch(r"B0*(\d+)(A?)", n)
     return f"B{m.group(1)}{m.group(2)}" if m else n
+
+
+def task_band_names(value: Any) -> list[str]:
+    """A task's ``spec.extra['bands']`` as names: a list, or a band selection string as GEO-Bench
+    tasks give it (``B02,B03``; ``rgb`` = red, green, blue = ``B4, B3, B2``; ``all``: none)."""
+    if isinstance(value, str):
+        v = value.strip().lower()
+        return [] if v in ("", "all") else ["B4", "B3", "B2"] if v == "rgb" else \
+            [b.strip() for b in value.split(",") if b.strip()]
+    return [str(b) for b in (value or [])]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -215,7 +228,7 @@ class GeoFM(FoundationModel):
     def band_mapping(self) -> tuple[list[int | None], list[float] | None]:
         """Per model input channel, the task band index feeding it (None = zeros); DOFA: the
         task bands it takes and their wavelengths."""
-        task_bands = [band_id(b) for b in (self.spec.extra.get("bands") or [])]
+        task_bands = [band_id(b) for b in task_band_names(self.spec.extra.get("bands"))]
         c_task = int(self.spec.input_shape[0])
         if self.family.wavelengths:
             if not task_bands:

@@ -120,3 +120,16 @@ def test_recipes_run_through_the_harness(tmp_path, recipe, one_torch_thread):
     assert row.kind == "fm" and row.hyperparameters["recipe"] == recipe
     if recipe == "frozen":
         assert row.params_trainable < row.params_total
+
+
+def test_band_selection_strings_of_geobench_tasks(tmp_path):
+    """GEO-Bench specs give ``bands`` as a selection string, never as letters to iterate."""
+    from sfmbench.fms.satellite.geo import task_band_names
+    assert task_band_names("rgb") == ["B4", "B3", "B2"]
+    assert task_band_names("all") == [] and task_band_names(None) == []
+    assert task_band_names("B02, B8A") == ["B02", "B8A"] and task_band_names(("B1",)) == ["B1"]
+    folder, _ = write_checkpoint(tmp_path / "r", "resnet")
+    rgb = _method(folder, "resnet", _spec("rgb", n_bands=3))
+    index, _ = rgb.band_mapping()
+    assert (index[S2.index("B4")], index[S2.index("B3")], index[S2.index("B2")]) == (0, 1, 2)
+    assert index[S2.index("B8")] is None
