@@ -54,6 +54,8 @@ class Chronos(WindowForecaster):
         "search_space": {"learning_rate": [1e-5, 1e-4], "num_steps": [100]},
         "n_trials": 2,
     }
+    #: fine-tuning trials: the budget's count, as every tuned method's (sfmbench.budget)
+    budget_params: ClassVar[dict[str, str]] = {"trials": "n_trials"}
 
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         super().__init__(spec, params, ctx)
