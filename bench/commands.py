@@ -129,7 +129,7 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
                       budget=ov.get("budget"), task_overrides=split_prefixed(ov, "task"),
                       model_overrides=split_prefixed(ov, "model"), per_model=per_model)
     for task, model, why in plan.skipped:
-        console.print(f"[dim]skip {escape(task)} x {escape(model)}: {why}[/]")
+        console.print(f"[dim]skip {escape(task)} x {escape(model)}: {escape(why)}[/]")
     store = open_store(ov)
     done = store.ok_keys()
     todo = [j for j in plan.jobs if j.key not in done]

@@ -222,3 +222,13 @@ def test_demo_suite_has_every_domain_and_a_foundation_model_on_each_fm_task():
         assert [(j.task, j.seed) for j in real_fm] == [("generated/dna-motif-easy", 0)]
     else:
         assert not real_fm
+
+
+def test_sweep_prints_the_install_command_of_a_skipped_optional_model(tmp_path, monkeypatch,
+                                                                       capsys):
+    import sfmbench.sweep as sweep_mod
+    _suite(tmp_path, monkeypatch, "tasks: [generated/ts-ar-24]\nmodels: [autoar]\n"
+                                  "optional_models: [dlinear]\n")
+    monkeypatch.setattr(sweep_mod, "missing_extra", lambda method: "crossmodal")
+    assert main(["sweep", "--run-dir", str(tmp_path / "runs"), "suite=mini", "dry_run=true"]) == 0
+    assert "pip install 'sfmbench[crossmodal]'" in capsys.readouterr().err
