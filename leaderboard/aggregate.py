@@ -80,7 +80,9 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
                        "reports one); empty when the task has no untuned baseline.",
     "normalized_score": "(score - naive) / (reference - naive) on direction-aware means: 0 = "
                         "the naive reference, 1 = the reference (tuned) baseline, above 1 = "
-                        "better than it; empty without both anchors or when they are equal.",
+                        "better than it; empty without both anchors or when the reference is not "
+                        "better than the naive reference (the scale would be undefined or "
+                        "inverted).",
     "cpu_hours": "Sum of total job wall time (s) / 3600 over successful jobs that ran on CPU.",
     "gpu_hours": "Sum of total job wall time (s) / 3600 over successful jobs that ran on an "
                  "accelerator (device other than `cpu`).",
@@ -374,7 +376,8 @@ def _add_reference(board: pd.DataFrame, replicates: Replicates,
 
 
 def _add_normalized(board: pd.DataFrame) -> pd.DataFrame:
-    """normalized_score = (score - naive) / (reference - naive), direction-aware."""
+    """normalized_score = (score - naive) / (reference - naive), direction-aware; defined only
+    where the reference beats the naive reference (else the scale is undefined or inverted)."""
     board = board.copy()
     score = _signed(board)
     by_method = {(t, m): s for t, m, s in zip(board["task"], board["method"], score)}
@@ -384,7 +387,7 @@ def _add_normalized(board: pd.DataFrame) -> pd.DataFrame:
                       for t, r in zip(board["task"], board["naive_reference"])])
     spread = ref - naive
     with np.errstate(invalid="ignore", divide="ignore"):
-        board["normalized_score"] = np.where(np.abs(spread) > 0,
+        board["normalized_score"] = np.where(spread > 0,
                                              (score.to_numpy() - naive) / spread, math.nan)
     return board
 

@@ -97,6 +97,18 @@ def test_normalized_scores_anchor_naive_reference_and_tuned_baseline():
     assert ts["mean_normalized_score"] == pytest.approx(-1.0)
 
 
+def test_no_normalized_score_where_the_naive_reference_beats_the_tuned_baseline():
+    # the demo's DNA task: k-mer logistic regression 0.995 above DASHA's 0.988 made the scale
+    # inverted (an FM at 0.74 got "39" with a CI of +-1e15)
+    frame = frame_from({("gue/prom", "dasha"): [0.995, 0.995, 0.975],
+                        ("gue/prom", "linear"): [0.995], ("gue/prom", "chronos"): [0.74]})
+    board = aggregate(frame)
+    assert board["normalized_score"].isna().all()
+    row = summary_row(summarize(frame, board), "genomics", "chronos")
+    assert row["n_normalized"] == 0 and math.isnan(row["mean_normalized_score"])
+    assert math.isnan(row["mean_normalized_ci_low"]) and row["losses"] == 1
+
+
 def test_fm_without_any_baseline_is_listed_with_no_comparison():
     summary = summarize(frame_from({("gue/prom", "chronos"): [0.5, 0.6]}))
     row = summary.iloc[0]
