@@ -15,6 +15,8 @@ from sfmbench.catalog import create_task
 from sfmbench.errors import ConfigError, DataError, PluginError
 from sfmbench.fms.satellite.geo import GeoFM
 
+from .geofm_runs import TINY_BAND_MAP, run_geofm
+
 S2_12 = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B11", "B12"]
 TINY = {"encoder_dim": 32, "encoder_depth": 2, "image_size": 32}   # 16 heads (CROMA's fixed)
 PARTS = ("s1_encoder", "s1_GAP_FFN", "s2_encoder", "s2_GAP_FFN", "joint_encoder")
@@ -109,19 +111,12 @@ def test_croma_refusals(tmp_path):
 
 @pytest.mark.parametrize("recipe", ["frozen", "lora"])
 def test_croma_classifies_through_the_harness(tmp_path, recipe, one_torch_thread):
-    from sfmbench.config import make_job
-    from sfmbench.runner import RunSettings, run_job
-    from sfmbench.store import Store
-
     folder = write_croma(tmp_path / "croma")
     params = {"model_id": str(folder), "weights_file": "CROMA_tiny.pt", "family": "croma",
               "arch": "croma_base", "arch_kwargs": dict(TINY), "bands": S2_12,
               "input_size": 32, "recipe": recipe,
-              "band_map": {"B2": "band0", "B3": "band1", "B4": "band2", "B8": "band3"}}
-    row = run_job(make_job("generated/sat-cls-tiny", "geofm", 0, "smoke",
-                           model_overrides=params),
-                  Store(f"sqlite:///{tmp_path / 'r.db'}"),
-                  RunSettings(run_dir=tmp_path, show_progress=False))
+              "band_map": TINY_BAND_MAP}
+    row = run_geofm(tmp_path, "generated/sat-cls-tiny", params)
     assert row.status == "ok", row.error
     preds = np.load(row.predictions_path)
     assert preds.shape == (48, 4) and np.allclose(preds.sum(1), 1, atol=1e-5)

@@ -12,6 +12,8 @@ from sfmbench.catalog import create_task
 from sfmbench.errors import DataError, PluginError
 from sfmbench.fms.satellite.geo import FAMILIES, GeoFM, band_id
 
+from .geofm_runs import TINY_BAND_MAP, run_geofm
+
 S2 = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
 TINY = {
     "resnet": ("resnet10t", {}, S2),
@@ -100,20 +102,12 @@ def test_band_mapping_is_explicit(tmp_path):
 
 @pytest.mark.parametrize("recipe", ["frozen", "full", "lora"])
 def test_recipes_run_through_the_harness(tmp_path, recipe, one_torch_thread):
-    from sfmbench.config import make_job
-    from sfmbench.runner import RunSettings, run_job
-    from sfmbench.store import Store
-
     folder, _ = write_checkpoint(tmp_path / "vit", "vit")
     arch, kwargs, bands = TINY["vit"]
     params = {"model_id": str(folder), "weights_file": "weights.pth", "family": "vit",
               "arch": arch, "arch_kwargs": kwargs, "bands": bands, "input_size": 32,
-              "band_map": {"B2": "band0", "B3": "band1", "B4": "band2", "B8": "band3"},
-              "recipe": recipe}
-    row = run_job(make_job("generated/sat-cls-tiny", "geofm", 0, "smoke",
-                           model_overrides=params),
-                  Store(f"sqlite:///{tmp_path / 'r.db'}"),
-                  RunSettings(run_dir=tmp_path, show_progress=False))
+              "band_map": TINY_BAND_MAP, "recipe": recipe}
+    row = run_geofm(tmp_path, "generated/sat-cls-tiny", params)
     assert row.status == "ok", row.error
     preds = np.load(row.predictions_path)
     assert preds.shape == (48, 4) and np.allclose(preds.sum(1), 1, atol=1e-5)

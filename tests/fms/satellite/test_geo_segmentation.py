@@ -17,13 +17,14 @@ from sfmbench.errors import ConfigError
 from sfmbench.fms.satellite.geo import GeoFM
 from sfmbench.fms.satellite.segmentation import FEATURE_MAPS, Segmenter, decoder_factory
 
+from .geofm_runs import TINY_BAND_MAP as BAND_MAP
+from .geofm_runs import run_geofm
 from .test_croma import S2_12
 from .test_croma import TINY as CROMA_TINY
 from .test_croma import write_croma
 from .test_geo import TINY, write_checkpoint
 
 SEG = "generated/sat-seg-tiny"
-BAND_MAP = {"B2": "band0", "B3": "band1", "B4": "band2", "B8": "band3"}
 
 
 def _checkpoint(tmp_path, family: str) -> dict:
@@ -94,18 +95,12 @@ def test_frozen_recipe_trains_the_decoder_only(tmp_path, one_torch_thread):
 
 
 def _run(tmp_path, family: str, recipe: str):
-    from sfmbench.config import make_job
-    from sfmbench.runner import RunSettings, run_job
-    from sfmbench.store import Store
-
     params = {**_checkpoint(tmp_path, family), "band_map": BAND_MAP, "recipe": recipe}
     if family == "resnet" and recipe == "lora":
         # resnet10t's deep stem makes ``conv1`` a Sequential (the family's default targets fit
         # resnet18/50): name the block convolutions by a regex instead
         params["lora"] = {"r": 4, "target_modules": r".*layer\d\.\d+\.conv\d"}
-    return run_job(make_job(SEG, "geofm", 0, "smoke", model_overrides=params),
-                   Store(f"sqlite:///{tmp_path / 'r.db'}"),
-                   RunSettings(run_dir=tmp_path, show_progress=False))
+    return run_geofm(tmp_path, SEG, params)
 
 
 def _check_row(row, recipe: str) -> None:
