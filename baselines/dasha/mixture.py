@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from scipy.fft import next_fast_len
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -62,18 +63,6 @@ def _positions(k: int, d: int, extent: int, ndim: int) -> torch.Tensor:
     return flat.reshape(-1)
 
 
-def next_fast_len(n: int) -> int:
-    """The smallest integer >= n whose prime factors are 2, 3 and 5 (a fast FFT size)."""
-    while True:
-        m = n
-        for p in (2, 3, 5):
-            while m % p == 0:
-                m //= p
-        if m == 1:
-            return n
-        n += 1
-
-
 def fft_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, groups: int = 1
              ) -> torch.Tensor:
     """'Same'-padded cross-correlation (as ``F.convNd``) of an odd kernel, via ``torch.fft``."""
@@ -81,7 +70,7 @@ def fft_conv(x: torch.Tensor, weight: torch.Tensor, stride: int = 1, groups: int
     size_in, extent = x.shape[2:], weight.shape[2:]
     dims = tuple(range(-ndim, 0))
     # the smallest fast FFT size whose circular wrap-around misses the kept ('same') outputs
-    n = [next_fast_len(max(e, s + (e - 1) // 2)) for s, e in zip(size_in, extent)]
+    n = [next_fast_len(max(e, s + (e - 1) // 2), real=True) for s, e in zip(size_in, extent)]
     real = torch.promote_types(x.dtype, torch.float32)   # no half-precision FFTs
     with torch.autocast(x.device.type, enabled=False):
         xf = torch.fft.rfftn(x.to(real), s=n, dim=dims)
