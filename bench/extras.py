@@ -5,8 +5,10 @@ this module reads it, so listings, hints and suites never guess from module path
 """
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, distribution, version
+
+from packaging.requirements import Requirement
 
 from .catalog import METHODS
 from .errors import SfmbenchError
@@ -20,17 +22,18 @@ def method_extra(method: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=None)
 def extra_installed(extra: str) -> bool:
-    """True when every distribution the extra requires is installed."""
+    """True when every distribution the extra requires is installed (read once per process)."""
     try:
         requires = distribution("sfmbench").requires or []
     except PackageNotFoundError:
         return True
-    for req in requires:
-        if f'extra == "{extra}"' not in req and f"extra == '{extra}'" not in req:
+    for req in map(Requirement, requires):
+        if req.marker is None or not req.marker.evaluate({"extra": extra}):
             continue
         try:
-            version(re.split(r"[\s;<>=!~\[]", req, maxsplit=1)[0])
+            version(req.name)
         except PackageNotFoundError:
             return False
     return True

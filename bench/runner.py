@@ -75,7 +75,8 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
         raise
     except Exception as exc:  # noqa: BLE001 - a failing job is recorded, the sweep goes on
         row.status = STATUS_FAILED
-        row.error = safe_message(failure_reason(exc, method_extra(job.method)))  # no secrets, control bytes, dumps
+        # no secrets, control bytes or dumps in the stored reason
+        row.error = safe_message(failure_reason(exc, method_extra(job.method)))
         log.warning("job %s failed: %s", job.label, row.error.splitlines()[0])
     row.total_seconds = round(time.perf_counter() - t0, 3)
     row.finished_at = utcnow()

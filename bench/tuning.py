@@ -170,10 +170,11 @@ def optimize(ctx: RunContext, objective: Callable[[optuna.Trial], float], *, n_t
 
     ``first_trials`` (e.g. a model's published recipe) are enqueued when the study is new, so
     they are trials 0, 1, ... and count toward ``n_trials``; with the grid sampler they are
-    the grid's first points instead (points that are not complete grid points are dropped). ``timeout`` (seconds) is only a
-    runaway guard: when it is given and the study stops short of ``n_trials``, the context's
-    guard (if any) is marked as tripped, so the row says ``truncated``. A resumed study
-    continues its sampler's sequence (see :class:`TrialSeededSampler`).
+    the grid's first points instead (points that are not complete grid points are dropped).
+    ``timeout`` (seconds) is only a runaway guard: when it is given and the study stops short
+    of ``n_trials``, the context's guard (if any) is marked as tripped, so the row says
+    ``truncated``. A resumed study continues its sampler's sequence (see
+    :class:`TrialSeededSampler`).
     """
     storage = optuna_storage(ctx.storage_url)
     study = optuna.create_study(
