@@ -17,10 +17,10 @@ from .commands_common import current_run_dir, open_store, out
 
 
 # --- results ----------------------------------------------------------------------------------
-BASE_COLUMNS = ["task", "method", "kind", "seed", "status", "primary_metric", "primary_value"]
+BASE_COLUMNS = ["task", "model", "kind", "seed", "status", "primary_metric", "primary_value"]
 TAIL_COLUMNS = ["best_val_metric", "total_seconds", "truncated", "budget", "job_key", "error"]
-#: `results --wide`: what each method chose and how much work it did
-WIDE_COLUMNS = ["recipe", "n_trials", "epochs", "train_samples", "hyperparameters",
+#: `results --wide`: the Method class, what it chose and how much work it did
+WIDE_COLUMNS = ["method", "recipe", "n_trials", "epochs", "train_samples", "hyperparameters",
                 "architecture", "load_seconds", "tune_seconds", "train_seconds",
                 "inference_seconds", "stage_seconds"]
 _JSON_COLUMNS = ("hyperparameters", "architecture", "stage_seconds")
@@ -51,7 +51,7 @@ def _filter(rows: list[dict[str, Any]], task: str | None, model: str | None,
             status: str | None = None) -> list[dict[str, Any]]:
     def ok(r: dict[str, Any]) -> bool:
         return ((not task or fnmatch.fnmatch(r["task"], task))
-                and (not model or fnmatch.fnmatch(r["method"], model))
+                and (not model or fnmatch.fnmatch(r["model"], model))
                 and (not status or r["status"] == status))
     return [r for r in rows if ok(r)]
 
@@ -96,7 +96,7 @@ def delete_results(args: argparse.Namespace) -> int:
         return 0
     table = Table("task", "model", "seed", "status", "budget", "job", box=box.SIMPLE_HEAD)
     for r in doomed:
-        table.add_row(escape(r["task"]), escape(r["method"]), str(r["seed"]), r["status"],
+        table.add_row(escape(r["task"]), escape(r["model"]), str(r["seed"]), r["status"],
                       escape(str(r.get("budget") or "")), r["job_key"])
     out.print(table)
     what = f"{len(doomed)} row{'s' if len(doomed) != 1 else ''} from {redact_url(store.url)}"
@@ -142,7 +142,7 @@ def print_rows(rows: list[dict[str, Any]], wide: bool = False, *,
     out.print(table)
     for rec in frame.to_dict("records"):
         if rec.get("error"):
-            out.print(f"[red]{escape(rec['task'])} x {escape(rec['method'])}:[/] "
+            out.print(f"[red]{escape(rec['task'])} x {escape(rec['model'])}:[/] "
                       f"{escape(str(rec['error']))}")
 
 

@@ -16,13 +16,18 @@ def utcnow() -> datetime:
 
 @dataclass
 class ResultRow:
-    """One (task, method, seed, config) job's outcome. Stored as one row, written atomically."""
+    """One (task, model, seed, config) job's outcome. Stored as one row, written atomically.
+
+    ``model`` is the named configuration the user asked for (a YAML in conf/model/ or a registry
+    name used directly); ``method`` is the registry name of the Method class it runs.
+    """
 
     job_key: str                       # = config_hash: identity of the job
     task: str
-    method: str                        # model name as given by the user (YAML or registry name)
+    model: str                         # model name as given by the user (YAML or registry name)
     kind: str                          # baseline | fm
     seed: int
+    method: str = ""                   # registry name of the model's Method class
     status: str = STATUS_OK            # ok | failed
     error: str | None = None           # failure reason (type: message, then the traceback tail)
     domain: str = ""

@@ -24,7 +24,7 @@ from .context import RunContext, default_device
 from .data import ArrayInputs, ForecastInputs, ForecastTargets, HeldOut
 from .errors import ConfigError, SfmbenchError
 from .losses import ExampleWriter, examples_path
-from .method import FitReport, Method
+from .method import FitReport, Method, method_supports
 from .metrics import MetricSuite
 from .monitor import PeakMemory
 from .extras import method_extra
@@ -58,9 +58,9 @@ def run_job(job: JobSpec, store: Store, settings: RunSettings | None = None) -> 
     """Run ``job`` and store its row (ok or failed with the reason). Never raises for job errors."""
     settings = settings or RunSettings()
     started = utcnow()
-    row = ResultRow(job_key=job.key, task=job.task_label, method=job.model, kind="", seed=job.seed,
-                    budget=job.budget, config=job.resolved(), config_hash=job.key,
-                    package_version=__version__, git_revision=git_revision(),
+    row = ResultRow(job_key=job.key, task=job.task_label, model=job.model, kind="", seed=job.seed,
+                    method=job.method, budget=job.budget, config=job.resolved(),
+                    config_hash=job.key, package_version=__version__, git_revision=git_revision(),
                     library_versions=library_versions(), host=hostname(), started_at=started,
                     device=settings.device or default_device())
     t0 = time.perf_counter()
@@ -106,7 +106,7 @@ def _execute(job: JobSpec, store: Store, settings: RunSettings, row: ResultRow) 
     row.domain, row.problem = spec.domain, spec.problem.value
     row.primary_metric, row.higher_is_better = spec.primary_metric, spec.higher_is_better
     row.pretraining_data = method_cls.pretraining_data
-    if not method_cls.supports(spec):
+    if not method_supports(method_cls, spec, job.model_params):
         raise ConfigError(f"model {job.model!r} does not support {spec.problem.value} tasks of "
                           f"domain {spec.domain!r} (task {job.task!r})",
                           "pick a model whose `sfmbench models show` lists this problem type")

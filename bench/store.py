@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import StorageError
 from .redact import redact_url, safe_message
 from .results import STATUS_OK, ResultRow, utcnow
+from .store_schema import upgrade as upgrade_schema
 
 T = TypeVar("T")
 DEFAULT_RUN_DIR = "sfmbench-runs"
@@ -304,9 +305,11 @@ class Store:
 
 
 def _create_all(engine: sa.Engine) -> None:
-    """Create the tables; add result columns that a store written by an older sfmbench lacks
-    (new ResultRow fields), so old stores keep opening and their rows read as NULL there."""
+    """Create the tables (a new store starts at the head schema revision), upgrade an older
+    store's schema (:mod:`sfmbench.store_schema`), then add result columns it still lacks (new
+    ResultRow fields), so old stores keep opening and their rows read as NULL there."""
     metadata.create_all(engine)
+    upgrade_schema(engine, results_table)
     have = {c["name"] for c in sa.inspect(engine).get_columns(results_table.name)}
     missing = [c for c in results_table.columns if c.name not in have]
     if missing:

@@ -1,10 +1,10 @@
-"""One leaderboard row per (task, method): statistics over test examples and seeds, rank, and
+"""One leaderboard row per (task, model): statistics over test examples and seeds, rank, and
 the paired comparison with the task's reference baseline.
 
 Intervals and comparisons come from one bootstrap per task that resamples the test examples
 (the per-example records the harness saved beside the predictions; for forecasting a
 moving-block bootstrap over windows with blocks of one horizon) and, inside each replicate, the
-seeds. Every method of the task sees the same resamples of the examples, so differences are
+seeds. Every model of the task sees the same resamples of the examples, so differences are
 paired. Tasks without per-example records for every row fall back to a bootstrap over seeds.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "task": "Task name as registered (e.g. `ltsf/ETTh1-96`).",
     "metric": "The task's primary test metric, computed by the harness from saved predictions.",
     "direction": "`max` if higher metric values are better, `min` if lower are better.",
-    "method": "Model name as given to `sfmbench run` (YAML or registry name).",
+    "model": "Model name as given to `sfmbench run` (YAML or registry name).",
     "kind": "`baseline` (supervised, trained on the task only), `fm` (foundation model), or "
             "`published` (a figure reported in a paper, shown with `--published`; never part "
             "of any statistic).",
@@ -37,8 +37,8 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "budget": "The budget of the rows behind the row (rows of different budgets or task "
               "parameters are never compared: the leaderboard refuses to mix them).",
     "recipe": "An FM's recipe (`full`, `lora`, `frozen`, `zero-shot`; `;`-joined if several); "
-              "a method stored with several recipes is one row per recipe, named "
-              "`method[recipe]`; empty for baselines.",
+              "a model stored with several recipes is one row per recipe, named "
+              "`model[recipe]`; empty for baselines.",
     "trials": "Tuning trials the rows behind the row ran (`;`-joined if they differ).",
     "epochs": "Epochs of the chosen configuration's final fit (`;`-joined if they differ).",
     "train_samples": "Training samples a tuning trial saw (`;`-joined if they differ).",
@@ -47,27 +47,27 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
     "std": "Sample standard deviation (ddof=1) over seeds; empty (NaN) when n < 2.",
     "n": "Number of successful seeds behind `mean` (0 for `published` rows).",
     "ci_low": "Lower end of the percentile CI (default 95%) of `mean` from the bootstrap of "
-              "`ci_basis`: test examples resampled (paired across the task's methods), then "
+              "`ci_basis`: test examples resampled (paired across the task's models), then "
               "seeds resampled within each replicate; seeded and deterministic.",
     "ci_high": "Upper end of the same CI.",
     "ci_basis": "`examples+seeds` when every row of the task saved per-example records (the "
                 "default), `seeds` when some did not (then one seed gives a zero-width CI); "
                 "forecasting tasks resample windows in moving blocks of one horizon.",
     "rank": "Rank of `mean` on the task, 1 = best (direction-aware); ties share the lowest "
-            "rank; empty when the method has no successful seed.",
+            "rank; empty when the model has no successful seed.",
     "delta_vs_best_baseline": "`mean` minus the reference baseline's mean, signed so that a "
                               "positive value is better than the baseline; empty without one.",
     "delta_ci_low": "Lower end of the percentile CI of that signed delta from the paired "
-                    "bootstrap of `ci_basis` (both methods on the same resampled examples).",
+                    "bootstrap of `ci_basis` (both models on the same resampled examples).",
     "delta_ci_high": "Upper end of the same CI of the delta.",
-    "p_beats_reference": "Fraction of the paired bootstrap replicates in which the method is "
+    "p_beats_reference": "Fraction of the paired bootstrap replicates in which the model is "
                          "better than the reference baseline (ties count one half).",
     "verdict": "`win` if the delta CI lies above 0, `loss` if below 0, else `tie`; "
                "`reference` for the reference baseline itself; empty without a reference, or "
                "when a gap comes with a CI of no spread (`ci_basis` `seeds` with "
                "deterministic or single-seed rows: save per-example records).",
     "val_mean": "Mean over seeds of the best validation score of the primary metric the "
-                "method reported (its own model selection); empty if not reported.",
+                "model reported (its own model selection); empty if not reported.",
     "reference_baseline": "The reference of `delta_vs_best_baseline`: the tuned baseline with "
                           "the best validation score (`val_mean`) on the task, among those that "
                           "report one (the best test mean only when none does), or the best "
@@ -98,7 +98,7 @@ LEADERBOARD_COLUMNS: dict[str, str] = {
 }
 
 
-#: Row columns a (task, method) record is computed from.
+#: Row columns a (task, model) record is computed from.
 _RECORD_INPUTS = ("usable", "primary_value", "best_val_metric", "total_seconds", "device", "seed",
                   "config_hash", "kind", "tuned", "params_total", "params_trainable",
                   "pretraining_data", "budget", "truncated", "recipe", "n_trials", "epochs",
@@ -107,8 +107,8 @@ _RECORD_INPUTS = ("usable", "primary_value", "best_val_metric", "total_seconds",
 
 @dataclass
 class Replicates:
-    """Bootstrap replicates of every (task, method) mean, as direction-aware scores (higher is
-    better), paired across the methods of a task when ``basis`` is ``examples+seeds``."""
+    """Bootstrap replicates of every (task, model) mean, as direction-aware scores (higher is
+    better), paired across the models of a task when ``basis`` is ``examples+seeds``."""
 
     scores: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     basis: dict[str, str] = field(default_factory=dict)
@@ -121,12 +121,12 @@ def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int 
     """The leaderboard frame (columns ``LEADERBOARD_COLUMNS``) from stored result rows.
 
     Only successful rows (status ``ok``, finite primary value) enter the statistics; a
-    (task, method) pair whose jobs all failed still gets a row, with ``n`` = 0 and empty
+    (task, model) pair whose jobs all failed still gets a row, with ``n`` = 0 and empty
     statistics, so failures stay visible. Per-example records are read from
     ``<examples_dir>/<job_key>.examples.npz``, or beside each row's ``predictions_path``.
     ``published`` rows (see :mod:`sfmbench.leaderboard.published`) are appended with kind
     ``published`` after every statistic is computed. Rows are ordered by (domain, task, rank,
-    method). Truncated rows enter the statistics only with ``include_truncated``. The
+    model). Truncated rows enter the statistics only with ``include_truncated``. The
     bootstrap replicates are kept in ``board.attrs["replicates"]``.
     """
     check_bootstrap_args(confidence, n_resamples, seed)
@@ -134,17 +134,17 @@ def aggregate(rows: pd.DataFrame, *, confidence: float = 0.95, n_resamples: int 
     task_info = _task_info(frame)
     columns = {c: frame[c].to_numpy() for c in _RECORD_INPUTS}
     replicates = _replicates(frame, task_info, n_resamples, seed, examples_dir)
-    groups = sorted(frame.groupby(["task", "method"]).indices.items())
-    records = [_pair_record(task, method, {c: a[idx] for c, a in columns.items()},
+    groups = sorted(frame.groupby(["task", "model"]).indices.items())
+    records = [_pair_record(task, model, {c: a[idx] for c, a in columns.items()},
                             task_info.loc[task], replicates, confidence)
-               for (task, method), idx in groups]
+               for (task, model), idx in groups]
     board = pd.DataFrame.from_records(records)
     board = _add_ranks(board)
     board = _add_reference(board, replicates, confidence)
     board = _add_normalized(board)
     if published is not None and len(published):
         board = pd.concat([board, _published_rows(published, task_info)], ignore_index=True)
-    board = board.sort_values(["domain", "task", "rank", "method"], na_position="last",
+    board = board.sort_values(["domain", "task", "rank", "model"], na_position="last",
                               kind="mergesort").reset_index(drop=True)
     board = _typed(board[list(LEADERBOARD_COLUMNS)])
     board.attrs["replicates"] = replicates
@@ -197,15 +197,15 @@ def _replicates(frame: pd.DataFrame, info: pd.DataFrame, n_resamples: int, seed:
         records = [_records_of(r, examples_dir) for _, r in rows.iterrows()]
         per_row = _example_replicates(task, metric, records, n_resamples, seed)
         out.basis[task] = "seeds" if per_row is None else "examples+seeds"
-        for method, idx in rows.groupby("method", sort=True).indices.items():
-            rng = rng_for(seed, task, method)
+        for model, idx in rows.groupby("model", sort=True).indices.items():
+            rng = rng_for(seed, task, model)
             if per_row is None:
                 values = rows["primary_value"].to_numpy(dtype=float)[idx]
                 stat = (np.full(n_resamples, values[0]) if values.size == 1
                         else bootstrap_means(values, n_resamples, rng))
             else:
                 stat = combine_seeds(per_row[idx], rng)
-            out.scores[(task, method)] = sign * stat
+            out.scores[(task, model)] = sign * stat
     return out
 
 
@@ -239,9 +239,9 @@ def _example_replicates(task: str, metric: str, records: list, n_resamples: int,
     return out
 
 
-def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.Series,
+def _pair_record(task: str, model: str, group: dict[str, np.ndarray], info: pd.Series,
                  replicates: Replicates, confidence: float) -> dict:
-    """One leaderboard record from the columns (as arrays) of one (task, method) group."""
+    """One leaderboard record from the columns (as arrays) of one (task, model) group."""
     ok = group["usable"]
     values = group["primary_value"][ok].astype(float)
     n = int(values.size)
@@ -249,7 +249,7 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
     std = float(values.std(ddof=1)) if n > 1 else math.nan
     sign = 1.0 if info["direction"] == "max" else -1.0
     if n:
-        low, high = percentile_interval(sign * replicates.scores[(task, method)], confidence)
+        low, high = percentile_interval(sign * replicates.scores[(task, model)], confidence)
         ci_low, ci_high = min(low, high), max(low, high)
     else:
         ci_low = ci_high = math.nan
@@ -264,7 +264,7 @@ def _pair_record(task: str, method: str, group: dict[str, np.ndarray], info: pd.
         sorted({str(b) for b in group["budget"] if b})
     return {
         "domain": info["domain"], "task": task, "metric": info["metric"],
-        "direction": info["direction"], "method": method,
+        "direction": info["direction"], "model": model,
         "kind": _first_nonempty(group["kind"]), "tuned": bool(group["tuned"].any()),
         "budget": ";".join(budgets),
         "recipe": _joined(group["recipe"][ok]), "trials": _joined(group["n_trials"][ok]),
@@ -323,13 +323,13 @@ def _select(pool: pd.DataFrame) -> tuple[pd.Series, str]:
     scored = pool[pool["val_score"].notna()]
     by = "val_score" if len(scored) else "score"
     best = (scored if len(scored) else pool).sort_values(
-        [by, "method"], ascending=[False, True]).iloc[0]
+        [by, "model"], ascending=[False, True]).iloc[0]
     return best, ("validation" if by == "val_score" else "test")
 
 
 def _add_reference(board: pd.DataFrame, replicates: Replicates,
                    confidence: float) -> pd.DataFrame:
-    """Reference baseline per task, and every method's paired delta to it with CI and verdict."""
+    """Reference baseline per task, and every model's paired delta to it with CI and verdict."""
     board = board.copy()
     score = _signed(board)
     for column, empty in (("reference_baseline", ""), ("reference_selected_by", ""),
@@ -343,26 +343,26 @@ def _add_reference(board: pd.DataFrame, replicates: Replicates,
         score=score, val_score=_signed(board, "val_mean"))
     for task, group in candidates.groupby("task"):
         tuned = group[group["tuned"]]
-        # pick the reference the way a method picks a checkpoint: on validation, so that the
+        # pick the reference the way a model picks a checkpoint: on validation, so that the
         # maximum over several noisy test means does not flatter the baselines
         best, selected_by = _select(tuned if len(tuned) else group)
         here = board["task"] == task
-        board.loc[here, "reference_baseline"] = best["method"]
+        board.loc[here, "reference_baseline"] = best["model"]
         board.loc[here, "reference_is_tuned"] = bool(len(tuned))
         board.loc[here, "reference_selected_by"] = selected_by
         board.loc[here, "delta_vs_best_baseline"] = score[here] - best["score"]
         untuned = group[~group["tuned"]]
         if len(untuned):
-            board.loc[here, "naive_reference"] = _select(untuned)[0]["method"]
-        ref = replicates.scores[(task, best["method"])]
+            board.loc[here, "naive_reference"] = _select(untuned)[0]["model"]
+        ref = replicates.scores[(task, best["model"])]
         for i in board.index[here & (board["n"] > 0)]:
-            method = board.at[i, "method"]
-            if method == best["method"]:
+            model = board.at[i, "model"]
+            if model == best["model"]:
                 board.at[i, "verdict"] = "reference"
                 board.loc[i, ["delta_ci_low", "delta_ci_high", "p_beats_reference"]] = \
                     [0.0, 0.0, 0.5]
                 continue
-            mine = replicates.scores[(task, method)]
+            mine = replicates.scores[(task, model)]
             low, high = percentile_interval(mine - ref, confidence)
             board.at[i, "delta_ci_low"], board.at[i, "delta_ci_high"] = low, high
             board.at[i, "p_beats_reference"] = float(better_indicator(mine, ref, True).mean())
@@ -380,10 +380,10 @@ def _add_normalized(board: pd.DataFrame) -> pd.DataFrame:
     where the reference beats the naive reference (else the scale is undefined or inverted)."""
     board = board.copy()
     score = _signed(board)
-    by_method = {(t, m): s for t, m, s in zip(board["task"], board["method"], score)}
-    ref = np.array([by_method.get((t, r), math.nan) if r else math.nan
+    by_model = {(t, m): s for t, m, s in zip(board["task"], board["model"], score)}
+    ref = np.array([by_model.get((t, r), math.nan) if r else math.nan
                     for t, r in zip(board["task"], board["reference_baseline"])])
-    naive = np.array([by_method.get((t, r), math.nan) if r else math.nan
+    naive = np.array([by_model.get((t, r), math.nan) if r else math.nan
                       for t, r in zip(board["task"], board["naive_reference"])])
     spread = ref - naive
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -404,7 +404,7 @@ def _published_rows(published: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame
         rows.append({
             "domain": info.loc[task, "domain"],
             "task": task, "metric": rec["metric"], "direction": direction,
-            "method": str(rec["model"]), "kind": "published", "tuned": False, "budget": "",
+            "model": str(rec["model"]), "kind": "published", "tuned": False, "budget": "",
             "mean": float(rec["value"]), "n": 0, "n_failed": 0, "config_hashes": "",
             "ci_basis": "", "reference_baseline": "", "reference_selected_by": "",
             "verdict": "", "naive_reference": "", "pretraining_data": "",

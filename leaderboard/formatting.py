@@ -78,7 +78,7 @@ def page_note(confidence: float) -> str:
     """The legend printed above the tables of the Markdown and HTML pages."""
     return (f"Δ vs baseline is signed so that positive means better than the task's reference "
             f"(tuned) baseline. CI: {confidence:.0%} percentile bootstrap over test examples "
-            "(moving blocks of one horizon for forecast windows), paired across methods, with "
+            "(moving blocks of one horizon for forecast windows), paired across models, with "
             "seeds resampled in each replicate. Verdict and W/T/L: a win when the CI of Δ lies "
             "above 0, a loss when below 0, else a tie. Normalized score: 0 = the task's naive "
             "reference, 1 = its reference baseline; mean and IQM over tasks with a stratified "
@@ -86,10 +86,10 @@ def page_note(confidence: float) -> str:
 
 
 def leaderboard_cells(row: pd.Series) -> dict[str, str]:
-    """The compact per-method view of one leaderboard row, used by every renderer."""
+    """The compact per-model view of one leaderboard row, used by every renderer."""
     return {
         "rank": fmt_value(row["rank"]),
-        "method": str(row["method"]),
+        "model": str(row["model"]),
         "kind": fmt_kind(row["kind"], bool(row["tuned"])),
         "mean ± std": fmt_mean_std(row["mean"], row["std"]),
         "CI": fmt_interval(row["ci_low"], row["ci_high"]),
@@ -109,7 +109,7 @@ def summary_cells(row: pd.Series) -> dict[str, str]:
     """The view of one summary row."""
     return {
         "domain": str(row["domain"]),
-        "method": str(row["method"]),
+        "model": str(row["model"]),
         "tasks": fmt_value(row["n_tasks"]),
         "W/T/L": f"{row['wins']}/{row['ties']}/{row['losses']}",
         "norm. score, mean [CI]": " ".join(x for x in (
@@ -125,7 +125,7 @@ def summary_cells(row: pd.Series) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------------------------
-# the overview (tasks x methods) and page metadata shared by the HTML and Markdown pages
+# the overview (tasks x models) and page metadata shared by the HTML and Markdown pages
 # ----------------------------------------------------------------------------------------------
 #: verdict -> (mark, word) of the overview cells
 MARKS = {"win": ("▲", "win"), "loss": ("▼", "loss"), "tie": ("=", "tie"),
@@ -139,15 +139,15 @@ def _col(row: pd.Series, name: str, default: Any = None) -> Any:
     return row[name] if name in row.index else default
 
 
-def method_order(board: pd.DataFrame) -> list[str]:
-    """Methods in the one legend order: tuned baselines, simple baselines, FMs (by name)."""
+def model_order(board: pd.DataFrame) -> list[str]:
+    """Models in the one legend order: tuned baselines, simple baselines, FMs (by name)."""
     from sfmbench.sorting import natural_key
 
     from .plots import kind_label
     kinds: dict[str, int] = {}
     for _, row in board.iterrows():
         rank = _KIND_ORDER[kind_label(row["kind"], row["tuned"])]
-        kinds[str(row["method"])] = min(rank, kinds.get(str(row["method"]), rank))
+        kinds[str(row["model"])] = min(rank, kinds.get(str(row["model"]), rank))
     return sorted(kinds, key=lambda m: (kinds[m], natural_key(m)))
 
 
@@ -162,14 +162,14 @@ def verdict_of(row: pd.Series) -> str:
     """``win``/``tie``/``loss``/``reference`` against the task's reference baseline ('' if none).
 
     Uses the leaderboard's ``verdict`` column where the schema has one; otherwise the seed CIs:
-    a win when the method's CI lies entirely on the better side of the reference's mean."""
+    a win when the model's CI lies entirely on the better side of the reference's mean."""
     verdict = _col(row, "verdict")
     if verdict is not None and not is_missing(verdict):
         return str(verdict)
     ref = _col(row, "reference_baseline", "")
     if not ref or is_missing(row["mean"]):
         return ""
-    if row["method"] == ref:
+    if row["model"] == ref:
         return "reference"
     delta = _col(row, "delta_vs_best_baseline")
     if is_missing(delta):
@@ -181,7 +181,7 @@ def verdict_of(row: pd.Series) -> str:
 
 
 def overview_cell(row: pd.Series | None) -> tuple[str, str, str, str]:
-    """(normalized score text, mark, raw mean text, sort key) of one task x method cell."""
+    """(normalized score text, mark, raw mean text, sort key) of one task x model cell."""
     if row is None or is_missing(row["mean"]):
         return MISSING, "", "", ""
     norm = _col(row, "normalized_score")
@@ -195,12 +195,12 @@ def overview_cell(row: pd.Series | None) -> tuple[str, str, str, str]:
 
 
 def domain_summary(board: pd.DataFrame) -> list[dict[str, str]]:
-    """Per domain and method: tasks, mean normalized score, wins/ties/losses vs the reference."""
+    """Per domain and model: tasks, mean normalized score, wins/ties/losses vs the reference."""
     records = []
-    methods = method_order(board)
+    models = model_order(board)
     for domain, group in board.groupby("domain", sort=True):
-        for method in methods:
-            rows = group[(group["method"] == method) & group["mean"].notna()]
+        for model in models:
+            rows = group[(group["model"] == model) & group["mean"].notna()]
             if not len(rows):
                 continue
             verdicts = [verdict_of(r) for _, r in rows.iterrows()]
@@ -208,7 +208,7 @@ def domain_summary(board: pd.DataFrame) -> list[dict[str, str]]:
                 if "normalized_score" in rows else pd.Series(dtype=float)
             first = rows.iloc[0]
             records.append({
-                "domain": str(domain), "method": method,
+                "domain": str(domain), "model": model,
                 "kind": fmt_kind(first["kind"], bool(first["tuned"])),
                 "tasks": str(len(rows)),
                 "mean norm. score": fmt_value(norm.mean(), 3) if norm.notna().any() else MISSING,
@@ -260,7 +260,7 @@ def problem_rows(rows: pd.DataFrame | None) -> list[dict[str, str]]:
         if not (failed or truncated):
             continue
         reason = str(r.get("error") or "").strip().splitlines()
-        out.append({"task": str(r["task"]), "method": str(r["method"]),
+        out.append({"task": str(r["task"]), "model": str(r["model"]),
                     "seed": fmt_value(r.get("seed")), "budget": str(r.get("budget") or ""),
                     "status": "failed" if failed else "truncated (guard stopped it)",
                     "reason": (reason[0][:300] if reason else

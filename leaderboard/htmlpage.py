@@ -1,6 +1,6 @@
 """Static, self-contained HTML page of the leaderboard; every value is HTML-escaped.
 
-Order: provenance, the overview (tasks x methods: normalized score and a win/tie/loss mark
+Order: provenance, the overview (tasks x models: normalized score and a win/tie/loss mark
 against the tuned reference baseline), a per-domain summary, FMs vs. the tuned baseline, one
 section per task (table and plot), failed or truncated jobs, and the column definitions. Every
 table sorts by clicking a header (a few lines of inline script, no network); names never wrap.
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from .aggregate import LEADERBOARD_COLUMNS
-from .formatting import (MARKS, MISSING, domain_summary, leaderboard_cells, method_order,
+from .formatting import (MARKS, MISSING, domain_summary, leaderboard_cells, model_order,
                          overview_cell, page_note, summary_cells, task_order)
 from .plots import LEGEND
 from .summary import SUMMARY_COLUMNS
@@ -122,21 +122,21 @@ def html_table(records: Iterable[Mapping[str, str]], *, table_id: str | None = N
 
 
 def overview_table(board: pd.DataFrame) -> str:
-    """Tasks x methods: normalized score, win/tie/loss mark, raw mean; sortable."""
-    methods = method_order(board)
-    cells = {(str(r["task"]), str(r["method"])): r for _, r in board.iterrows()}
+    """Tasks x models: normalized score, win/tie/loss mark, raw mean; sortable."""
+    models = model_order(board)
+    cells = {(str(r["task"]), str(r["model"])): r for _, r in board.iterrows()}
     metric = {str(r["task"]): (str(r["metric"]), str(r["direction"]))
               for _, r in board.iterrows()}
     head = ('<th scope="col">domain</th><th scope="col">task</th><th scope="col">metric</th>'
-            + "".join(f'<th scope="col">{esc(m)}</th>' for m in methods))
+            + "".join(f'<th scope="col">{esc(m)}</th>' for m in models))
     rows = []
     for domain, task in task_order(board):
         name, direction = metric[task]
         arrow = "↑" if direction == "max" else "↓"
         cols = [f"<td>{esc(domain)}</td>", f"<td>{esc(task)}</td>",
                 f"<td>{esc(name)} {arrow}</td>"]
-        for method in methods:
-            norm, mark, raw, key = overview_cell(cells.get((task, method)))
+        for model in models:
+            norm, mark, raw, key = overview_cell(cells.get((task, model)))
             verdict = next((v for v, (m, _) in MARKS.items() if m == mark and mark), "")
             sort = f' data-sort="{esc(key)}"' if key else ""
             title = f' title="{esc(MARKS[verdict][1])}"' if verdict else ""
@@ -176,7 +176,7 @@ def to_html(board: pd.DataFrame, summary: pd.DataFrame, plots: dict[str, str] | 
              overview_table(board)]
     det = sorted(set(deterministic))
     if det:
-        body.append('<p class="note">Deterministic methods run once per task (their result '
+        body.append('<p class="note">Deterministic models run once per task (their result '
                     "does not depend on the seed), so they show one value without ± and "
                     f"n = 1: {esc(', '.join(det))}.</p>")
     body += ["<h2>Per domain</h2>", html_table(domain_summary(board), table_id="domains"),
@@ -197,7 +197,7 @@ def to_html(board: pd.DataFrame, summary: pd.DataFrame, plots: dict[str, str] | 
                         f'{esc(first["reference_baseline"] or "none")}</p>')
             body.append(html_table(leaderboard_cells(row) for _, row in group.iterrows()))
             if plots and task in plots:
-                body.append(f'<img class="plot" alt="{esc(task)}: mean and CI per method" '
+                body.append(f'<img class="plot" alt="{esc(task)}: mean and CI per model" '
                             f'src="{esc(plots[task])}">')
             body.append("</section>")
     body += ["<h2>Failed or truncated jobs</h2>",

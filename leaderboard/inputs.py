@@ -12,7 +12,7 @@ from sfmbench.errors import DataError, SfmbenchError
 from sfmbench.results import STATUS_OK
 
 #: Columns every result frame must carry (all are fields of ``sfmbench.results.ResultRow``).
-REQUIRED_COLUMNS = ("task", "method", "kind", "seed", "status", "primary_value")
+REQUIRED_COLUMNS = ("task", "model", "kind", "seed", "status", "primary_value")
 
 #: Optional ResultRow columns and the value used when a frame lacks them.
 OPTIONAL_DEFAULTS: dict[str, Any] = {
@@ -67,16 +67,17 @@ def prepare_rows(rows: pd.DataFrame, include_truncated: bool = False) -> pd.Data
     """A normalized, canonically sorted copy of ``rows`` with a boolean ``usable`` column
     (status ok, a finite primary value and, unless ``include_truncated``, not ``truncated``:
     a row whose work a runaway guard cut short did not get its budget, so it stays out of the
-    statistics). An FM stored with several recipes becomes one method per recipe
+    statistics). An FM stored with several recipes becomes one model per recipe
     (``name[recipe]``): the recipe is part of a row's identity.
 
     Raises SfmbenchError when no row is usable and DataError on malformed frames: missing
     columns, one task stored with two primary metrics, or two successful rows for the same
-    (task, method, seed) (e.g. two budgets mixed in one store).
+    (task, model, seed) (e.g. two budgets mixed in one store).
     """
     if not isinstance(rows, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame of result rows, got {type(rows).__name__}",
                         hint="load the rows from the result store as a DataFrame first")
+    rows = with_model_column(rows)
     missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
     if missing and not rows.empty:
         raise DataError(f"result rows lack the column(s) {', '.join(missing)}",
@@ -88,7 +89,7 @@ def prepare_rows(rows: pd.DataFrame, include_truncated: bool = False) -> pd.Data
     for column, default in OPTIONAL_DEFAULTS.items():
         if column not in frame.columns:
             frame[column] = default
-    for column in ("task", "method", "kind", "status", "domain", "primary_metric", "device",
+    for column in ("task", "model", "kind", "status", "domain", "primary_metric", "device",
                    "config_hash", "budget"):
         frame[column] = frame[column].fillna("").astype(str)
     frame["tuned"] = [_as_bool(v, False) for v in frame["tuned"]]
@@ -98,10 +99,10 @@ def prepare_rows(rows: pd.DataFrame, include_truncated: bool = False) -> pd.Data
     frame["truncated"] = [_as_bool(v, False) for v in frame["truncated"]]
     frame["usable"] = (frame["status"] == STATUS_OK) & np.isfinite(frame["primary_value"]) \
         & (include_truncated | ~frame["truncated"])
-    frame["method"] = _method_with_recipe(frame)
+    frame["model"] = _model_with_recipe(frame)
     frame["task_params"] = [task_params(c) for c in frame["config"]]
     # Canonical order, so results (bootstrap draws, float sums) do not depend on row order.
-    frame = frame.sort_values(["task", "method", "seed", "config_hash", "status"],
+    frame = frame.sort_values(["task", "model", "seed", "config_hash", "status"],
                               kind="mergesort").reset_index(drop=True)
     usable = frame[frame["usable"]]
     if usable.empty:
@@ -115,12 +116,20 @@ def prepare_rows(rows: pd.DataFrame, include_truncated: bool = False) -> pd.Data
     return frame
 
 
-def _method_with_recipe(frame: pd.DataFrame) -> pd.Series:
-    """``name[recipe]`` for the rows of a method stored with more than one recipe."""
+def with_model_column(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the model name in ``model``: rows exported before the rename (sfmbench
+    0.1.0, a CSV of `sfmbench results`) carry it in ``method`` and have no ``model`` column."""
+    if "model" in rows.columns or "method" not in rows.columns:
+        return rows
+    return rows.rename(columns={"method": "model"})
+
+
+def _model_with_recipe(frame: pd.DataFrame) -> pd.Series:
+    """``name[recipe]`` for the rows of a model stored with more than one recipe."""
     recipe = frame["recipe"].map(lambda r: "" if r is None or pd.isna(r) else str(r))
-    several = recipe.groupby(frame["method"]).transform("nunique") > 1
-    return frame["method"].where(~several | (recipe == ""),
-                                 frame["method"] + "[" + recipe + "]")
+    several = recipe.groupby(frame["model"]).transform("nunique") > 1
+    return frame["model"].where(~several | (recipe == ""),
+                                frame["model"] + "[" + recipe + "]")
 
 
 def task_params(config: Any) -> str:
@@ -147,7 +156,7 @@ def check_comparable(usable: pd.DataFrame) -> None:
         if variants.ngroups < 2:
             continue
         for (params, budget), rows in variants:
-            names = ", ".join(f"{m} seed {s}" for m, s in zip(rows["method"], rows["seed"]))
+            names = ", ".join(f"{m} seed {s}" for m, s in zip(rows["model"], rows["seed"]))
             offending.append(f"{task} [budget={budget or '?'} task params={params}]: {names}")
     if offending:
         raise DataError(
@@ -169,16 +178,16 @@ def _check_one_metric_per_task(usable: pd.DataFrame) -> None:
 
 
 def _check_no_duplicate_seeds(usable: pd.DataFrame) -> None:
-    keys = ["task", "method", "seed"]
+    keys = ["task", "model", "seed"]
     dup = usable[usable.duplicated(keys, keep=False)]
     if dup.empty:
         return
     first = dup.sort_values(keys).iloc[0]
     budgets = sorted(set(dup["budget"]) - {""})
     raise DataError(
-        f"{dup.groupby(keys).ngroups} (task, method, seed) combination(s) have several "
+        f"{dup.groupby(keys).ngroups} (task, model, seed) combination(s) have several "
         f"successful results with different configs, e.g. task={first['task']!r} "
-        f"method={first['method']!r} seed={first['seed']!r}"
+        f"model={first['model']!r} seed={first['seed']!r}"
         + (f" (budgets: {', '.join(budgets)})" if budgets else ""),
-        hint="select one budget/config per method before aggregating (e.g. rows with one "
+        hint="select one budget/config per model before aggregating (e.g. rows with one "
              "`budget` value), or give the variant its own model name")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 
 from .aggregate import LEADERBOARD_COLUMNS
-from .formatting import (MISSING, domain_summary, leaderboard_cells, method_order,
+from .formatting import (MISSING, domain_summary, leaderboard_cells, model_order,
                          overview_cell, page_note, summary_cells, task_order)
 from .summary import SUMMARY_COLUMNS
 
@@ -41,17 +41,17 @@ def md_table(records: Iterable[Mapping[str, str]],
 
 
 def overview_records(board: pd.DataFrame) -> list[dict[str, str]]:
-    """The overview as plain records: per task, each method's normalized score and mark."""
-    methods = method_order(board)
-    cells = {(str(r["task"]), str(r["method"])): r for _, r in board.iterrows()}
+    """The overview as plain records: per task, each model's normalized score and mark."""
+    models = model_order(board)
+    cells = {(str(r["task"]), str(r["model"])): r for _, r in board.iterrows()}
     metric = {str(r["task"]): f"{r['metric']} {'↑' if r['direction'] == 'max' else '↓'}"
               for _, r in board.iterrows()}
     records = []
     for _, task in task_order(board):
         record = {"task": task, "metric": metric[task]}
-        for method in methods:
-            norm, mark, raw, _ = overview_cell(cells.get((task, method)))
-            record[method] = " ".join(x for x in (norm, mark) if x) if norm != MISSING \
+        for model in models:
+            norm, mark, raw, _ = overview_cell(cells.get((task, model)))
+            record[model] = " ".join(x for x in (norm, mark) if x) if norm != MISSING \
                 else (f"{raw} {mark}".strip() or MISSING)
         records.append(record)
     return records
@@ -76,7 +76,7 @@ def to_markdown(board: pd.DataFrame, summary: pd.DataFrame, *,
               md_table(overview_records(board))]
     det = sorted(set(deterministic))
     if det:
-        parts.append("Deterministic methods run once per task (one value, no ±, n = 1): "
+        parts.append("Deterministic models run once per task (one value, no ±, n = 1): "
                      f"{escape_md(', '.join(det))}.\n")
     parts += ["## Per domain\n", md_table(domain_summary(board)),
               "## Foundation models vs. the tuned baseline\n",

@@ -1,7 +1,7 @@
-"""Per-task dot plots (mean with CI per method) as self-contained SVG data URIs.
+"""Per-task dot plots (mean with CI per model) as self-contained SVG data URIs.
 
 Drawn as plain SVG text (no plotting library), so every install has plots and the same
-leaderboard gives byte-identical files. Method names are XML-escaped; the images are embedded
+leaderboard gives byte-identical files. Model names are XML-escaped; the images are embedded
 via ``<img>``, where SVG cannot run scripts. One legend order everywhere: :data:`LEGEND`.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-#: (label, colour) per kind of method, in the one legend order used by every plot
+#: (label, colour) per kind of model, in the one legend order used by every plot
 LEGEND: tuple[tuple[str, str], ...] = (("tuned baseline", "#1f77b4"),
                                        ("simple baseline", "#8c8c8c"),
                                        ("foundation model", "#d62728"),
@@ -68,7 +68,7 @@ def _num(value: object) -> float:
 
 
 def task_svg(group: pd.DataFrame) -> str:
-    """One horizontal dot plot: best method on top, CI whiskers with caps, a dashed line at the
+    """One horizontal dot plot: best model on top, CI whiskers with caps, a dashed line at the
     reference baseline, the axis labelled with the metric and its direction."""
     first = group.iloc[0]
     higher = first["direction"] == "max"
@@ -80,7 +80,7 @@ def task_svg(group: pd.DataFrame) -> str:
     lo, hi = min(values), max(values)
     pad = (hi - lo) * 0.08 or (abs(hi) * 0.05 or 0.05)
     lo, hi = lo - pad, hi + pad
-    names = [str(group.iloc[i]["method"]) for i in order]
+    names = [str(group.iloc[i]["model"]) for i in order]
     label_w = min(260, 16 + 7 * max(len(n) for n in names))
     x0, x1 = LEFT_PAD + label_w, PLOT_RIGHT
     top = 34
@@ -107,7 +107,7 @@ def task_svg(group: pd.DataFrame) -> str:
                    f'text-anchor="middle" fill="#444">{t:.4g}</text>')
     reference = first.get("reference_baseline", "")
     if reference:
-        ref = group.loc[group["method"] == reference, "mean"]
+        ref = group.loc[group["model"] == reference, "mean"]
         if len(ref) and not math.isnan(_num(ref.iloc[0])):
             rx = x(_num(ref.iloc[0]))
             out.append(f'<line x1="{rx:.1f}" y1="{top - 6}" x2="{rx:.1f}" '

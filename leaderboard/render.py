@@ -16,6 +16,7 @@ from .aggregate import LEADERBOARD_COLUMNS, aggregate
 from .formatting import (MISSING, fmt_mean_std, fmt_signed, fmt_value, is_missing,
                          problem_rows, provenance, summary_cells, verdict_of)
 from .htmlpage import to_html
+from .inputs import with_model_column
 from .markdown import to_markdown
 from .plots import task_plots
 from .summary import SUMMARY_COLUMNS, summarize
@@ -44,6 +45,7 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
     Deterministic: the same rows, ``seed`` and ``n_resamples`` give byte-identical files.
     Raises SfmbenchError when there is no successful result.
     """
+    rows = with_model_column(rows) if isinstance(rows, pd.DataFrame) else rows
     board = aggregate(rows, confidence=confidence, n_resamples=n_resamples, seed=seed,
                       examples_dir=examples_dir, published=published)
     board = without_empty_tasks(board)
@@ -60,7 +62,7 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
     _write_text(paths["csv"], to_csv(board))
     _write_text(paths["summary_csv"], to_csv(summary))
     page = {"provenance": provenance(rows), "problems": problem_rows(rows),
-            "models": fm_notes(board), "deterministic": deterministic_methods(board)}
+            "models": fm_notes(board), "deterministic": deterministic_models(board)}
     _write_text(paths["markdown"], to_markdown(board, summary, title=title,
                                                confidence=confidence, **page))
     _write_text(paths["html"], to_html(board, summary, plots, title=title,
@@ -70,7 +72,7 @@ def build_leaderboard(rows: pd.DataFrame, out_dir: Path | str, *, confidence: fl
 
 
 def without_empty_tasks(board: pd.DataFrame) -> pd.DataFrame:
-    """Drop tasks where no method has a successful row (their failures are listed apart)."""
+    """Drop tasks where no model has a successful row (their failures are listed apart)."""
     if not len(board):
         return board
     measured = board["kind"] != "published" if "kind" in board else True
@@ -88,25 +90,25 @@ def _method_class(name: str):  # -> type[Method] | None
         return None
 
 
-def deterministic_methods(board: pd.DataFrame) -> list[str]:
-    """Methods of the board that declare themselves deterministic (run once per task)."""
-    return sorted(m for m in set(map(str, board["method"]))
+def deterministic_models(board: pd.DataFrame) -> list[str]:
+    """Models of the board that declare themselves deterministic (run once per task)."""
+    return sorted(m for m in set(map(str, board["model"]))
                   if getattr(_method_class(m), "deterministic", False))
 
 
 def fm_notes(board: pd.DataFrame) -> list[dict[str, str]]:
     """One line per FM on the page: what it is and what it was pretrained on."""
     notes = []
-    for method, group in board[board["kind"] == "fm"].groupby("method", sort=True):
+    for model, group in board[board["kind"] == "fm"].groupby("model", sort=True):
         description = ""
         try:
             from sfmbench.config import model_config
-            description = " ".join(str(model_config(str(method)).description or "").split())
+            description = " ".join(str(model_config(str(model)).description or "").split())
         except Exception:  # noqa: BLE001 - a plugin FM without a YAML here
             pass
         data = "; ".join(sorted({str(v) for v in group["pretraining_data"]
                                  if not is_missing(v) and str(v)}))
-        notes.append({"method": str(method), "description": description or MISSING,
+        notes.append({"model": str(model), "description": description or MISSING,
                       "pretraining data": data or MISSING})
     return notes
 
@@ -135,7 +137,7 @@ def console_cells(row: pd.Series) -> dict[str, str]:
     arrow = "↑" if row["direction"] == "max" else "↓"
     verdict = verdict_of(row)
     return {"task": str(row["task"]), "metric": f"{row['metric']} {arrow}",
-            "method": str(row["method"]),
+            "model": str(row["model"]),
             "kind": {"fm": "FM", "published": "paper"}.get(str(row["kind"]), "tuned" if bool(
                 row["tuned"]) else "ref."),
             "mean ± std": fmt_mean_std(row["mean"], row["std"]),
@@ -145,7 +147,7 @@ def console_cells(row: pd.Series) -> dict[str, str]:
 
 
 #: columns of the terminal table that never wrap (names are not split)
-_NO_WRAP = {"task", "method", "metric", "kind", "n", "verdict"}
+_NO_WRAP = {"task", "model", "metric", "kind", "n", "verdict"}
 
 
 def render_table(frame: pd.DataFrame, *, title: str | None = None) -> Table:

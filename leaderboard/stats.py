@@ -1,7 +1,7 @@
 """Seeded, vectorized bootstrap helpers shared by the leaderboard and its summary.
 
 Every random draw comes from a generator derived from a base seed plus string keys (task,
-method, ...), so a number depends only on its own inputs: adding a method to the store does not
+model, ...), so a number depends only on its own inputs: adding a model to the store does not
 change the confidence interval of another one, and the same input always gives the same output.
 """
 from __future__ import annotations

@@ -21,7 +21,7 @@ from .stats import better_indicator, check_bootstrap_args, iqm, percentile_inter
 #: The summary schema, in column order: name -> meaning.
 SUMMARY_COLUMNS: dict[str, str] = {
     "domain": "Task domain.",
-    "method": "Foundation model (kind `fm`).",
+    "model": "Foundation model (kind `fm`).",
     "n_tasks": "Tasks of the domain where the FM and a reference baseline both have results.",
     "wins": "Tasks whose `verdict` is `win`: the CI of the paired delta to the reference "
             "baseline lies above 0.",
@@ -51,7 +51,7 @@ SUMMARY_COLUMNS: dict[str, str] = {
 def summarize(rows: pd.DataFrame, leaderboard: pd.DataFrame | None = None, *,
               confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0,
               examples_dir=None) -> pd.DataFrame:
-    """One row per (domain, FM) with columns ``SUMMARY_COLUMNS``, ordered by domain, method.
+    """One row per (domain, FM) with columns ``SUMMARY_COLUMNS``, ordered by domain, model.
 
     ``leaderboard`` is the output of ``aggregate(rows)``; it is computed when not given (or when
     it lacks its bootstrap replicates).
@@ -63,21 +63,21 @@ def summarize(rows: pd.DataFrame, leaderboard: pd.DataFrame | None = None, *,
                           examples_dir=examples_dir)
     replicates: Replicates = board.attrs["replicates"]
     fms = board[(board["kind"] == "fm") & (board["n"] > 0)]
-    records = [_fm_record(domain, method, group, board, replicates, confidence)
-               for (domain, method), group in fms.groupby(["domain", "method"], sort=True)]
+    records = [_fm_record(domain, model, group, board, replicates, confidence)
+               for (domain, model), group in fms.groupby(["domain", "model"], sort=True)]
     summary = pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS))
     for column in ("n_tasks", "wins", "ties", "losses", "n_normalized", "untuned_references"):
         summary[column] = summary[column].astype(int)
     return summary
 
 
-def _fm_record(domain: str, method: str, fm_rows: pd.DataFrame, board: pd.DataFrame,
+def _fm_record(domain: str, model: str, fm_rows: pd.DataFrame, board: pd.DataFrame,
                replicates: Replicates, confidence: float) -> dict:
     compared = fm_rows[fm_rows["reference_baseline"] != ""]
     better, normalized, point = [], [], []
     for _, row in compared.iterrows():
         task = row["task"]
-        mine = replicates.scores[(task, method)]
+        mine = replicates.scores[(task, model)]
         ref = replicates.scores[(task, row["reference_baseline"])]
         better.append(better_indicator(mine, ref, True))
         if row["naive_reference"] and not math.isnan(row["normalized_score"]):
@@ -100,7 +100,7 @@ def _fm_record(domain: str, method: str, fm_rows: pd.DataFrame, board: pd.DataFr
     else:
         p_beats, p_ci = math.nan, (math.nan, math.nan)
     return {
-        "domain": domain, "method": method, "n_tasks": len(compared),
+        "domain": domain, "model": model, "n_tasks": len(compared),
         "wins": int((verdicts == "win").sum()), "ties": int((verdicts == "tie").sum()),
         "losses": int((verdicts == "loss").sum()), "n_normalized": len(point),
         "mean_normalized_score": float(np.mean(point)) if point else math.nan,

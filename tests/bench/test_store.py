@@ -13,7 +13,7 @@ from sfmbench.store import Store, default_url
 
 
 def _row(key: str, status: str = "ok", value: float = 1.0) -> ResultRow:
-    return ResultRow(job_key=key, task="t", method="m", kind="baseline", seed=0, status=status,
+    return ResultRow(job_key=key, task="t", model="m", kind="baseline", seed=0, status=status,
                      primary_value=value, metrics={"mse": value})
 
 

@@ -22,7 +22,7 @@ def _first_use(url: str, barrier: "mp.synchronize.Barrier", i: int, out: "mp.Que
         barrier.wait(timeout=120)
         store = Store(url)  # our schema ...
         optuna_storage(url)  # ... and optuna's, both created on first use
-        store.add(ResultRow(job_key=f"job{i}", task="t", method="m", kind="baseline", seed=i,
+        store.add(ResultRow(job_key=f"job{i}", task="t", model="m", kind="baseline", seed=i,
                             budget="smoke", status="ok"))
         out.put((i, "ok"))
     except BaseException as exc:  # noqa: BLE001 - reported to the test

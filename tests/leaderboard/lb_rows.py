@@ -14,7 +14,7 @@ TASK_META = {  # task -> (domain, metric, higher_is_better)
     "ltsf/ETTh1-96": ("timeseries", "mse", False),
     "ltsf/ETTh2-96": ("timeseries", "mse", False),
 }
-METHOD_META = {  # method -> (kind, tuned)
+MODEL_META = {  # model -> (kind, tuned)
     "dasha": ("baseline", True),
     "autoar": ("baseline", True),
     "last-value": ("baseline", False),
@@ -24,21 +24,21 @@ METHOD_META = {  # method -> (kind, tuned)
 }
 
 
-def make_row(task: str, method: str, seed: int, value: float | None, **extra) -> dict:
+def make_row(task: str, model: str, seed: int, value: float | None, **extra) -> dict:
     domain, metric, higher = TASK_META.get(task, ("generated", "acc", True))
-    kind, tuned = METHOD_META.get(method, ("fm", False))
-    fields = dict(job_key=f"{task}|{method}|{seed}", task=task, method=method, kind=kind,
+    kind, tuned = MODEL_META.get(model, ("fm", False))
+    fields = dict(job_key=f"{task}|{model}|{seed}", task=task, model=model, kind=kind,
                   seed=seed, domain=domain, tuned=tuned, primary_metric=metric,
                   higher_is_better=higher, primary_value=value,
                   metrics={metric: value} if value is not None else {},
-                  total_seconds=360.0, device="cpu", config_hash=f"h-{task}-{method}-{seed}")
+                  total_seconds=360.0, device="cpu", config_hash=f"h-{task}-{model}-{seed}")
     fields.update(extra)
     return ResultRow(**fields).to_dict()
 
 
 def frame_from(spec: dict[tuple[str, str], Iterable[float]], *extra_rows: dict) -> pd.DataFrame:
-    """``{(task, method): [value per seed]}`` (+ ready rows) -> a result-row DataFrame."""
-    rows = [make_row(task, method, seed, value)
-            for (task, method), values in spec.items() for seed, value in enumerate(values)]
+    """``{(task, model): [value per seed]}`` (+ ready rows) -> a result-row DataFrame."""
+    rows = [make_row(task, model, seed, value)
+            for (task, model), values in spec.items() for seed, value in enumerate(values)]
     return pd.DataFrame(rows + list(extra_rows))
 

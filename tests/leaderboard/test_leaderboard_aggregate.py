@@ -1,4 +1,4 @@
-"""Aggregation into one row per (task, method): statistics, ranks, deltas, compute, errors."""
+"""Aggregation into one row per (task, model): statistics, ranks, deltas, compute, errors."""
 from __future__ import annotations
 
 import math
@@ -17,8 +17,8 @@ from .lb_rows import frame_from, make_row
 VALUES = [0.61, 0.58, 0.66, 0.52, 0.63]
 
 
-def row_of(board: pd.DataFrame, task: str, method: str) -> pd.Series:
-    match = board[(board["task"] == task) & (board["method"] == method)]
+def row_of(board: pd.DataFrame, task: str, model: str) -> pd.Series:
+    match = board[(board["task"] == task) & (board["model"] == model)]
     assert len(match) == 1
     return match.iloc[0]
 
@@ -30,7 +30,7 @@ def test_mean_std_n_and_ci_match_direct_numpy():
     assert row["n"] == 5
     assert row["mean"] == pytest.approx(values.mean())
     assert row["std"] == pytest.approx(values.std(ddof=1))
-    # The CI is the percentile bootstrap drawn from the documented per-(task, method) generator.
+    # The CI is the percentile bootstrap drawn from the documented per-(task, model) generator.
     rng = rng_for(7, "gue/prom", "chronos")
     means = values[rng.integers(0, 5, size=(3000, 5))].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
@@ -49,7 +49,7 @@ def test_single_seed_has_nan_std_and_degenerate_ci():
     assert row["ci_low"] == row["ci_high"] == row["mean"] == 0.7
 
 
-def test_ci_of_one_method_does_not_depend_on_other_methods():
+def test_ci_of_one_model_does_not_depend_on_other_models():
     alone = aggregate(frame_from({("gue/prom", "chronos"): VALUES}))
     crowded = aggregate(frame_from({("gue/prom", "chronos"): VALUES,
                                     ("gue/prom", "dasha"): [0.1, 0.2, 0.3]}))
@@ -61,16 +61,16 @@ def test_ranks_for_max_metric_with_ties():
     board = aggregate(frame_from({("gue/prom", "dasha"): [0.9, 0.7],
                                   ("gue/prom", "chronos"): [0.8, 0.8],
                                   ("gue/prom", "linear"): [0.5]}))
-    ranks = dict(zip(board["method"], board["rank"]))
+    ranks = dict(zip(board["model"], board["rank"]))
     assert ranks == {"chronos": 1, "dasha": 1, "linear": 3}
-    assert list(board["method"]) == ["chronos", "dasha", "linear"]   # rank, then name
+    assert list(board["model"]) == ["chronos", "dasha", "linear"]   # rank, then name
 
 
 def test_ranks_for_min_metric_lower_is_better():
     board = aggregate(frame_from({("ltsf/ETTh1-96", "autoar"): [0.38, 0.40],
                                   ("ltsf/ETTh1-96", "chronos"): [0.45],
                                   ("ltsf/ETTh1-96", "last-value"): [0.39]}))
-    assert list(board["method"]) == ["autoar", "last-value", "chronos"]
+    assert list(board["model"]) == ["autoar", "last-value", "chronos"]
     assert list(board["rank"]) == [1, 1, 3]
     assert set(board["direction"]) == {"min"} and set(board["metric"]) == {"mse"}
 
@@ -129,7 +129,7 @@ def test_failed_rows_are_excluded_but_counted():
     dnabert = row_of(board, "gue/prom", "dnabert2")
     assert dnabert["n"] == 0 and dnabert["n_failed"] == 1
     assert pd.isna(dnabert["rank"]) and math.isnan(dnabert["mean"])
-    assert board.iloc[-1]["method"] == "dnabert2"      # unranked rows go last
+    assert board.iloc[-1]["model"] == "dnabert2"      # unranked rows go last
 
 
 def test_compute_hours_by_device_and_provenance_columns():
@@ -156,7 +156,7 @@ def test_column_and_row_order_are_stable():
             ("gue/prom", "chronos"): [0.6], ("gue/prom", "dasha"): [0.7]}
     board = aggregate(frame_from(spec))
     assert list(board.columns) == list(LEADERBOARD_COLUMNS)
-    assert list(zip(board["task"], board["method"])) == [
+    assert list(zip(board["task"], board["model"])) == [
         ("gue/prom", "dasha"), ("gue/prom", "chronos"), ("gue/tf", "dasha"),
         ("ltsf/ETTh1-96", "autoar")]
     shuffled = frame_from(spec).sample(frac=1.0, random_state=3)
@@ -176,7 +176,7 @@ def test_booleans_stored_as_integers_or_text_are_read():
 
 @pytest.mark.parametrize("frame", [
     pd.DataFrame(),
-    pd.DataFrame(columns=["task", "method", "kind", "seed", "status", "primary_value"]),
+    pd.DataFrame(columns=["task", "model", "kind", "seed", "status", "primary_value"]),
     pd.DataFrame([make_row("gue/prom", "chronos", 0, None, status="failed")]),
 ], ids=["no-columns", "no-rows", "only-failed"])
 def test_no_successful_results_is_a_clear_error(frame):
@@ -228,14 +228,14 @@ def test_reference_baseline_is_picked_on_validation_not_test() -> None:
     rows = [make_row("ltsf/ETTh1-96", "autoar", s, 0.40, best_val_metric=0.60) for s in (0, 1)]
     rows += [make_row("ltsf/ETTh1-96", "dasha", s, 0.38, best_val_metric=0.70) for s in (0, 1)]
     rows += [make_row("ltsf/ETTh1-96", "chronos", s, 0.39) for s in (0, 1)]
-    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    board = aggregate(pd.DataFrame(rows)).set_index("model")
     assert board.loc["chronos", "reference_baseline"] == "autoar"  # val 0.60 < 0.70 (mse)
     assert board.loc["chronos", "reference_selected_by"] == "validation"
     assert board.loc["chronos", "delta_vs_best_baseline"] == pytest.approx(0.01)  # 0.40 - 0.39
     assert board.loc["autoar", "val_mean"] == pytest.approx(0.60)
     # without validation scores the test mean decides, and the column says so
     rows = [dict(r, best_val_metric=None) for r in rows]
-    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    board = aggregate(pd.DataFrame(rows)).set_index("model")
     assert board.loc["chronos", "reference_baseline"] == "dasha"
     assert board.loc["chronos", "reference_selected_by"] == "test"
 
@@ -252,8 +252,8 @@ def test_rows_with_different_task_parameters_are_not_compared():
                                         r'(.|\n)*"lookback": 512\}\]: autoar seed 0'):
         aggregate(frame)
     # one setting only: fine
-    board = aggregate(frame[frame["method"] != "autoar"])
-    assert set(board["method"]) == {"chronos", "dlinear"} and set(board["budget"]) == {"cpu"}
+    board = aggregate(frame[frame["model"] != "autoar"])
+    assert set(board["model"]) == {"chronos", "dlinear"} and set(board["budget"]) == {"cpu"}
 
 
 def test_truncated_rows_stay_out_of_statistics_unless_asked():
@@ -301,6 +301,6 @@ def test_a_baseline_without_a_validation_score_cannot_become_the_reference_by_te
     rows = [make_row("ltsf/ETTh1-96", "autoar", s, 0.40, best_val_metric=0.60) for s in (0, 1)]
     rows += [make_row("ltsf/ETTh1-96", "dasha", s, 0.30) for s in (0, 1)]   # no val score
     rows += [make_row("ltsf/ETTh1-96", "chronos", s, 0.39) for s in (0, 1)]
-    board = aggregate(pd.DataFrame(rows)).set_index("method")
+    board = aggregate(pd.DataFrame(rows)).set_index("model")
     assert board.loc["chronos", "reference_baseline"] == "autoar"
     assert board.loc["chronos", "reference_selected_by"] == "validation"

@@ -26,9 +26,9 @@ def test_runs_save_records_and_the_leaderboard_resamples_them(tmp_path: Path, mo
         assert int(z["horizon"]) == 12 and z["se"].ndim == 1
     out = tmp_path / "lb"
     assert main(["leaderboard", "--storage", db, "--out", str(out), "--published"]) == 0
-    board = pd.read_csv(out / "leaderboard.csv").set_index("method")
+    board = pd.read_csv(out / "leaderboard.csv").set_index("model")
     assert set(board["ci_basis"]) == {"examples+seeds"}
-    # deterministic methods: equal seeds, yet the intervals have width (test windows resampled)
+    # deterministic models: equal seeds, yet the intervals have width (test windows resampled)
     assert (board["ci_high"] > board["ci_low"]).all()
     assert board.loc["autoar", "verdict"] == "reference"
     assert board.loc["last-value", "verdict"] in {"win", "tie", "loss"}

@@ -40,36 +40,36 @@ def classification_rows(tmp_path):
                     ("mcc",), num_classes=2)
     accuracy = {"dasha": 0.8, "linear": 0.6, "chronos": 0.9}
     rows, labels = [], {}
-    for method, acc in accuracy.items():
+    for model, acc in accuracy.items():
         for seed in range(2):
             pred = np.where(rng.random(n) < acc, target, 1 - target)
-            key = f"{method}-{seed}"
+            key = f"{model}-{seed}"
             write_records(tmp_path, key, spec, pred, target)
-            labels[(method, seed)] = pred
-            rows.append(make_row("gue/prom", method, seed, matthews_corrcoef(target, pred),
+            labels[(model, seed)] = pred
+            rows.append(make_row("gue/prom", model, seed, matthews_corrcoef(target, pred),
                                  job_key=key, config_hash=key))
     return pd.DataFrame(rows), target, labels
 
 
 def test_every_figure_from_known_per_example_records(tmp_path):
     frame, target, labels = classification_rows(tmp_path)
-    board = aggregate(frame, n_resamples=B, seed=5, examples_dir=tmp_path).set_index("method")
+    board = aggregate(frame, n_resamples=B, seed=5, examples_dir=tmp_path).set_index("model")
     assert set(board["ci_basis"]) == {"examples+seeds"}
-    # the same draws of test examples for every method (paired), then seeds within replicates
+    # the same draws of test examples for every model (paired), then seeds within replicates
     counts = resample_counts(len(target), 1, B, rng_for(5, "examples", "gue/prom"))
     draws = [np.repeat(np.arange(len(target)), c.astype(int)) for c in counts]
     rep = {}
-    for method in ("dasha", "linear", "chronos"):
-        per_seed = np.array([[binary_mcc(target[d], labels[(method, s)][d]) for d in draws]
+    for model in ("dasha", "linear", "chronos"):
+        per_seed = np.array([[binary_mcc(target[d], labels[(model, s)][d]) for d in draws]
                              for s in range(2)])
         assert per_seed[0, 0] == pytest.approx(
-            matthews_corrcoef(target[draws[0]], labels[(method, 0)][draws[0]]))
-        rep[method] = combine_seeds(per_seed, rng_for(5, "gue/prom", method))
-        row = board.loc[method]
-        assert row["mean"] == pytest.approx(np.mean([matthews_corrcoef(target, labels[(method, s)])
+            matthews_corrcoef(target[draws[0]], labels[(model, 0)][draws[0]]))
+        rep[model] = combine_seeds(per_seed, rng_for(5, "gue/prom", model))
+        row = board.loc[model]
+        assert row["mean"] == pytest.approx(np.mean([matthews_corrcoef(target, labels[(model, s)])
                                                      for s in range(2)]))
         assert (row["ci_low"], row["ci_high"]) == pytest.approx(
-            tuple(np.quantile(rep[method], [0.025, 0.975])))
+            tuple(np.quantile(rep[model], [0.025, 0.975])))
     assert board.loc["chronos", "reference_baseline"] == "dasha"
     assert board.loc["chronos", "naive_reference"] == "linear"
     delta = rep["chronos"] - rep["dasha"]
@@ -107,38 +107,38 @@ def forecast_rows(tmp_path, gap: float, with_records: bool = True):
     se_d = se_a * np.exp(0.2 * rng.standard_normal(windows))
     se_d *= (1 + gap) * se_a.mean() / se_d.mean()
     rows = []
-    for method, se in (("autoar", se_a), ("dlinear", se_d)):
+    for model, se in (("autoar", se_a), ("dlinear", se_d)):
         for seed in range(3):
-            key = f"{method}-{seed}"
+            key = f"{model}-{seed}"
             if with_records:
                 np.savez(tmp_path / f"{key}.examples.npz", problem=np.array("forecasting"),
                          horizon=np.array(horizon), num_classes=np.array(0), se=se,
                          ae=np.sqrt(se))
-            rows.append(make_row("ltsf/ETTh1-96", method, seed, float(se.mean()),
+            rows.append(make_row("ltsf/ETTh1-96", model, seed, float(se.mean()),
                                  job_key=key, config_hash=key, kind="baseline",
-                                 tuned=method == "autoar"))
+                                 tuned=model == "autoar"))
     return pd.DataFrame(rows)
 
 
 def test_autoar_vs_dlinear_a_tiny_gap_is_a_tie_with_real_intervals(tmp_path):
     board = aggregate(forecast_rows(tmp_path, 3e-4), n_resamples=B,
-                      examples_dir=tmp_path).set_index("method")
-    for method in ("autoar", "dlinear"):
-        assert board.loc[method, "ci_high"] > board.loc[method, "ci_low"]   # non-zero width
-        assert board.loc[method, "ci_basis"] == "examples+seeds"
+                      examples_dir=tmp_path).set_index("model")
+    for model in ("autoar", "dlinear"):
+        assert board.loc[model, "ci_high"] > board.loc[model, "ci_low"]   # non-zero width
+        assert board.loc[model, "ci_basis"] == "examples+seeds"
     d = board.loc["dlinear"]
     assert d["reference_baseline"] == "autoar" and d["verdict"] == "tie"
     assert d["delta_ci_low"] < 0 < d["delta_ci_high"]
     assert 0.05 < d["p_beats_reference"] < 0.95
     # a large gap on the same examples is a loss
     big = aggregate(forecast_rows(tmp_path, 0.3), n_resamples=B,
-                    examples_dir=tmp_path).set_index("method")
+                    examples_dir=tmp_path).set_index("model")
     assert big.loc["dlinear", "verdict"] == "loss"
 
 
 def test_without_records_statistics_fall_back_to_seeds(tmp_path):
     board = aggregate(forecast_rows(tmp_path, 3e-4, with_records=False), n_resamples=B,
-                      examples_dir=tmp_path).set_index("method")
+                      examples_dir=tmp_path).set_index("model")
     assert set(board["ci_basis"]) == {"seeds"}
     assert board.loc["autoar", "ci_low"] == board.loc["autoar", "ci_high"]   # equal seeds
 
@@ -168,8 +168,8 @@ def test_records_of_an_empty_test_split_fall_back_to_seeds(tmp_path):
     spec = TaskSpec("gue/prom", "genomics", ProblemType.CLASSIFICATION, (5, 70), "mcc", True,
                     ("mcc",), num_classes=2)
     rows = []
-    for method, value in (("dasha", 0.5), ("chronos", 0.6)):
-        ExampleWriter(spec, 0).save(tmp_path / f"gue/prom|{method}|0.examples.npz")
-        rows.append(make_row("gue/prom", method, 0, value))
+    for model, value in (("dasha", 0.5), ("chronos", 0.6)):
+        ExampleWriter(spec, 0).save(tmp_path / f"gue/prom|{model}|0.examples.npz")
+        rows.append(make_row("gue/prom", model, 0, value))
     board = aggregate(pd.DataFrame(rows), examples_dir=tmp_path)
     assert set(board["ci_basis"]) == {"seeds"}

@@ -47,7 +47,7 @@ def test_published_rows_stand_beside_measured_ones_and_change_no_statistic():
     shown = aggregate(frame, n_resamples=300, published=load_published())
     pub = shown[shown["kind"] == "published"]
     assert set(pub["task"]) == {"ltsf/ETTh1-96"} and set(pub["metric"]) == {"mse"}
-    assert set(pub["method"]) == {"PatchTST/64", "PatchTST/42", "DLinear", "NLinear"}
+    assert set(pub["model"]) == {"PatchTST/64", "PatchTST/42", "DLinear", "NLinear"}
     assert (pub["n"] == 0).all() and pub["ci_low"].isna().all() and pub["rank"].isna().all()
     assert pub["source"].str.contains("Table 3|AAAI 2023").all()
     measured = shown[shown["kind"] != "published"].reset_index(drop=True)

@@ -29,7 +29,7 @@ def sample_rows() -> pd.DataFrame:
 
 
 def with_names(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
-    return frame.assign(method=frame["method"].replace(mapping))
+    return frame.assign(model=frame["model"].replace(mapping))
 
 
 def test_build_writes_all_files_with_the_schema(tmp_path):
@@ -41,10 +41,10 @@ def test_build_writes_all_files_with_the_schema(tmp_path):
     board = pd.read_csv(result.paths["csv"], keep_default_na=False, na_values=[""])
     assert list(board.columns) == list(LEADERBOARD_COLUMNS)
     assert list(pd.read_csv(result.paths["summary_csv"]).columns) == list(SUMMARY_COLUMNS)
-    assert board[["task", "method"]].values.tolist() == \
-        result.leaderboard[["task", "method"]].values.tolist()
+    assert board[["task", "model"]].values.tolist() == \
+        result.leaderboard[["task", "model"]].values.tolist()
     pd.testing.assert_series_equal(board["mean"], result.leaderboard["mean"], rtol=1e-9)
-    assert board.loc[board["method"] == "dnabert2", "n_failed"].item() == 1
+    assert board.loc[board["model"] == "dnabert2", "n_failed"].item() == 1
     assert not list(tmp_path.joinpath("out").glob(".*.tmp"))       # no leftovers
 
 

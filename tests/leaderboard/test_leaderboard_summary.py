@@ -19,8 +19,8 @@ def around(center: float, scale: float = 1.0) -> list[float]:
     return [center + scale * e for e in NOISE]
 
 
-def summary_row(summary, domain, method):
-    match = summary[(summary["domain"] == domain) & (summary["method"] == method)]
+def summary_row(summary, domain, model):
+    match = summary[(summary["domain"] == domain) & (summary["model"] == model)]
     assert len(match) == 1
     return match.iloc[0]
 
@@ -81,7 +81,7 @@ def test_normalized_scores_anchor_naive_reference_and_tuned_baseline():
         ("ltsf/ETTh1-96", "linear"): [0.4],
     })
     board = aggregate(frame)
-    norm = {(t, m): v for t, m, v in zip(board["task"], board["method"], board["normalized_score"])}
+    norm = {(t, m): v for t, m, v in zip(board["task"], board["model"], board["normalized_score"])}
     assert norm[("gue/prom", "chronos")] == pytest.approx((0.9 - 0.2) / (0.6 - 0.2))
     assert norm[("gue/prom", "dnabert2")] == pytest.approx((0.4 - 0.2) / (0.6 - 0.2))
     assert norm[("gue/prom", "dasha")] == 1.0 and norm[("gue/prom", "linear")] == 0.0

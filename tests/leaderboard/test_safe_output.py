@@ -22,10 +22,10 @@ def test_plain_cells_are_kept(cell):
 
 
 def test_leaderboard_csv_writer_neutralizes_names_but_not_numbers():
-    frame = pd.DataFrame({"task": ["=cmd"], "method": ["@evil"], "mean": [-0.25]})
+    frame = pd.DataFrame({"task": ["=cmd"], "model": ["@evil"], "mean": [-0.25]})
     text = to_csv(frame)
     back = pd.read_csv(io.StringIO(text))
-    assert back["task"][0] == "'=cmd" and back["method"][0] == "'@evil"
+    assert back["task"][0] == "'=cmd" and back["model"][0] == "'@evil"
     assert back["mean"][0] == -0.25
     assert list(neutralize_frame(pd.DataFrame({"=x": [1]})).columns) == ["'=x"]
 
@@ -43,7 +43,7 @@ def test_dangerous_names_through_the_real_leaderboard(tmp_path):
     result = build_leaderboard(frame, tmp_path)
     assert result.plots
     board = pd.read_csv(result.paths["csv"])
-    cells = set(board["task"]) | set(board["method"])
+    cells = set(board["task"]) | set(board["model"])
     assert {"'=evil()", "'+cmd", "'@task", "$x^$"} <= cells
     assert not [c for c in cells if c[0] in "=+@"]
     plots = task_plots(result.leaderboard)
