@@ -4,8 +4,10 @@ be missing, its pretraining input size and its LoRA target layers. Heavy imports
 torchvision, torchgeo) happen inside the builders."""
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -22,6 +24,11 @@ class Family:
     lora_targets: tuple[str, ...] = ("qkv", "proj", "fc1", "fc2")
     #: (checkpoint state, model) -> the state dict to load (CROMA: flatten its per-part dicts)
     convert: Callable[[dict[str, Any], nn.Module], dict[str, Any]] | None = None
+    #: (model_id, weights_file, progress) -> the checkpoint file when model_id is a URL or a
+    #: file (SatMAE, published on Zenodo), None to look in a hub repo / folder as usual
+    locate: Callable[[str, str, bool], Path | None] | None = None
+    #: plain-data classes the checkpoint may hold besides tensors (torch weights-only loading)
+    safe_globals: tuple[type, ...] = ()
 
 
 def _timm(arch: str, in_chans: int, kwargs: dict[str, Any]) -> nn.Module:
@@ -71,6 +78,16 @@ def _croma_state(state: dict[str, Any], model: nn.Module) -> dict[str, Any]:
     return croma_state(state, model)
 
 
+def _satmae_state(state: dict[str, Any], model: nn.Module) -> dict[str, Any]:
+    from .satmae import satmae_state
+    return satmae_state(state, model)
+
+
+def _satmae_locate(model_id: str, weights_file: str, progress: bool) -> Path | None:
+    from .satmae import locate_checkpoint
+    return locate_checkpoint(model_id, weights_file, progress)
+
+
 FAMILIES: dict[str, Family] = {
     "resnet": Family(_timm, frozenset({"fc.weight", "fc.bias"}), None,
                      lora_targets=("conv1", "conv2", "conv3")),
@@ -81,6 +98,11 @@ FAMILIES: dict[str, Family] = {
                                      "head.bias"}), 224, wavelengths=True),
     "croma": Family(_croma, frozenset({"attn_bias"}), 120, lora_targets=("to_qkv", "to_out"),
                     convert=_croma_state),
+    # SatMAE fMoW-RGB MAE pretrain in timm's ViT-L/16, loaded strictly once the MAE decoder is
+    # dropped (:mod:`.satmae`). The multispectral (group-channel) and temporal SatMAE models are
+    # not timm ViTs (per-group patch embeddings, channel / time encodings): not supported.
+    "satmae": Family(_timm, frozenset(), 224, convert=_satmae_state, locate=_satmae_locate,
+                     safe_globals=(argparse.Namespace,)),
 }
 
 

@@ -6,7 +6,7 @@ Feature maps (:data:`FEATURE_MAPS`, all (B, C, h, w), of the band-mapped and res
 family      maps
 ==========  ====================================================================================
 resnet      the stem and the four stages (timm ``forward_intermediates``; strides 2 to 32)
-vit         the patch tokens of the last four blocks (timm ``forward_intermediates``; stride 16)
+vit, satmae the patch tokens of the last four blocks (timm ``forward_intermediates``; stride 16)
 swin        the output of each stage, the last one normed (torchvision; strides 4 to 32)
 croma       the encoder's patch encodings (stride 8)
 ==========  ====================================================================================
@@ -60,6 +60,7 @@ def _croma_maps(backbone: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
 #: family -> (backbone, prepared input) -> feature maps; the families that segment
 FEATURE_MAPS: dict[str, Callable[[nn.Module, torch.Tensor], list[torch.Tensor]]] = {
     "resnet": _resnet_maps, "vit": _vit_maps, "swin": _swin_maps, "croma": _croma_maps,
+    "satmae": _vit_maps,   # a timm ViT-L/16 (:mod:`.satmae`)
 }
 
 

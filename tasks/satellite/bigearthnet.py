@@ -115,17 +115,17 @@ def split_file(split: str, dirs: list[Path], cache: Path, allow_download: bool) 
 class BigEarthNetTask(Task):
     """BigEarthNet-S2 v1.0 multi-label scene classification (19 or 43 classes)."""
 
-    params: ClassVar[dict[str, Any]] = {"num_classes": 19, "root": None, "cache": None,
+    defaults: ClassVar[dict[str, Any]] = {"num_classes": 19, "root": None, "cache": None,
                                         "splits_dir": None, "train_fraction": 1.0,
                                         "subset_seed": 0, "augment": True, "download": True}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        self.num_classes = int(self.config["num_classes"])
+        self.num_classes = int(self.params["num_classes"])
         if self.num_classes not in (19, 43):
             raise ConfigError(f"task {name!r}: num_classes={self.num_classes}",
                               "BigEarthNet has the 19-class and the 43-class nomenclature")
-        frac = float(self.config["train_fraction"])
+        frac = float(self.params["train_fraction"])
         if not 0 < frac <= 1:
             raise ConfigError(f"task {name!r}: train_fraction={frac} must be in (0, 1]",
                               "e.g. task.train_fraction=0.1 (DASHA's 10 % training subset)")
@@ -134,7 +134,7 @@ class BigEarthNetTask(Task):
     @property
     def spec(self) -> TaskSpec:
         frac = "" if self.train_fraction == 1 else \
-            f"; a random {self.train_fraction:.0%} of train (seed {self.config['subset_seed']})"
+            f"; a random {self.train_fraction:.0%} of train (seed {self.params['subset_seed']})"
         return image_spec(
             self.name, ProblemType.MULTILABEL, (len(BANDS), SIZE, SIZE), self.num_classes,
             primary="map_micro",
@@ -149,16 +149,16 @@ class BigEarthNetTask(Task):
             extra={"modality": "satellite", "bands": list(BANDS),
                    "normalization": "per band, fitted on the training split",
                    "augmentation": "flips + 90-degree rotations, training batches only"
-                   if self.config["augment"] else "none"})
+                   if self.params["augment"] else "none"})
 
     def prepared_root(self) -> Path:
         """A folder laid out as torchgeo's BigEarthNet expects: split CSVs + ``FOLDER``."""
-        root = Path(self.config["root"]).expanduser() if self.config["root"] else \
+        root = Path(self.params["root"]).expanduser() if self.params["root"] else \
             download.data_root() / "bigearthnet"
-        cache = cache_dir(self.config["cache"])
-        allow = bool(self.config["download"])
+        cache = cache_dir(self.params["cache"])
+        allow = bool(self.params["download"])
         patches = patches_dir(root, cache, allow)
-        dirs = [Path(self.config["splits_dir"]).expanduser()] if self.config["splits_dir"] \
+        dirs = [Path(self.params["splits_dir"]).expanduser()] if self.params["splits_dir"] \
             else []
         dirs += [root, cache]
         splits = {s: split_file(s, dirs, cache, allow) for s in SPLIT_FILES}
@@ -171,22 +171,25 @@ class BigEarthNetTask(Task):
         return view
 
     def load(self) -> TaskData:
-        view = self.prepared_root()
-        arrays = {s: self._read_split(view, s) for s in SPLIT_FILES}
-        x_tr, y_tr = arrays["train"]
-        if self.train_fraction < 1:
-            rng = np.random.default_rng(int(self.config["subset_seed"]))
-            keep = np.sort(rng.choice(len(x_tr), max(1, round(self.train_fraction * len(x_tr))),
-                                      replace=False))
-            x_tr, y_tr = x_tr[keep], y_tr[keep]
         from torchgeo.datasets import BigEarthNet
-        return image_task_data((x_tr, y_tr), arrays["val"], arrays["test"],
+
+        view = self.prepared_root()
+        datasets = {s: self._open(view, s) for s in SPLIT_FILES}
+        index = {s: np.arange(len(ds)) for s, ds in datasets.items()}
+        if self.train_fraction < 1:   # only the kept training patches are ever read
+            n = len(index["train"])
+            rng = np.random.default_rng(int(self.params["subset_seed"]))
+            index["train"] = np.sort(rng.choice(n, max(1, round(self.train_fraction * n)),
+                                                replace=False))
+        check_memory(self.name, {s: len(i) for s, i in index.items()})
+        arrays = {s: self._read_split(datasets[s], s, index[s]) for s in SPLIT_FILES}
+        return image_task_data(arrays["train"], arrays["val"], arrays["test"],
                                ProblemType.MULTILABEL, bands=BANDS,
-                               augment=bool(self.config["augment"]),
+                               augment=bool(self.params["augment"]), inplace=True,
                                info={"class_names": list(BigEarthNet.class_sets[self.num_classes]),
                                      "prepared_root": str(view)})
 
-    def _read_split(self, view: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    def _open(self, view: Path, split: str) -> Any:
         from torchgeo.datasets import BigEarthNet
 
         try:
@@ -195,12 +198,15 @@ class BigEarthNetTask(Task):
         except Exception as exc:  # torchgeo's DatasetNotFoundError and friends
             raise DataError(f"torchgeo cannot open BigEarthNet in {view}: {exc}",
                             _how_to_get(view)) from exc
-        n = len(ds)
-        if not n:
+        if not len(ds):
             raise DataError(f"the {split} split of BigEarthNet is empty", "check the split CSV")
-        x = np.empty((n, len(BANDS), SIZE, SIZE), dtype=np.float32)
-        y = np.empty((n, self.num_classes), dtype=np.int64)
-        for i in range(n):
+        return ds
+
+    def _read_split(self, ds: Any, split: str, index: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        x = np.empty((len(index), len(BANDS), SIZE, SIZE), dtype=np.float32)
+        y = np.empty((len(index), self.num_classes), dtype=np.int64)
+        for j, i in enumerate(index):
             folder = ds.folders[i]["s2"]
             if not os.path.isdir(folder):
                 raise DataError(f"patch folder {folder} of the {split} split is missing",
@@ -214,8 +220,26 @@ class BigEarthNetTask(Task):
             if image.shape != (len(BANDS), SIZE, SIZE):
                 raise DataError(f"patch {folder} gives an image of shape {image.shape}",
                                 f"each patch needs the 12 band files {', '.join(BANDS)}")
-            x[i], y[i] = image, sample["label"].numpy()
+            x[j], y[j] = image, sample["label"].numpy()
         return x, y
+
+
+def check_memory(task: str, sizes: dict[str, int], available: int | None = None) -> None:
+    """Refuse, before reading, splits that cannot fit in memory: every patch is held as
+    12 x 120 x 120 float32 (691 kB; normalized in place), so the official splits (269,695 +
+    123,723 + 125,866 patches) need 359 GB."""
+    import psutil
+
+    per_patch = len(BANDS) * SIZE * SIZE * 4
+    need = per_patch * sum(sizes.values())
+    available = psutil.virtual_memory().available if available is None else available
+    if need > 0.9 * available:
+        counts = ", ".join(f"{s} {n:,}" for s, n in sizes.items())
+        raise DataError(f"task {task!r} holds its splits in memory: {counts} patches need "
+                        f"{need / 1e9:.1f} GB, and {available / 1e9:.1f} GB are available",
+                        "sfmbench does not stream splits from disk yet: use a machine with that "
+                        "much memory, or a smaller task.train_fraction (the validation and test "
+                        "splits are always read whole)")
 
 
 def _link(link: Path, target: Path) -> None:

@@ -29,7 +29,7 @@ N_BANDS, SIZE, N_CLASSES = 13, 64, 10
 class EuroSATTask(Task):
     """EuroSAT multispectral land-use classification (13 bands)."""
 
-    params: ClassVar[dict[str, Any]] = {"root": None, "augment": True, "download": True}
+    defaults: ClassVar[dict[str, Any]] = {"root": None, "augment": True, "download": True}
 
     @property
     def spec(self) -> TaskSpec:
@@ -48,7 +48,7 @@ class EuroSATTask(Task):
     def root(self) -> Path:
         from torchgeo.datasets import EuroSAT
 
-        root = Path(self.config["root"]).expanduser() if self.config["root"] else \
+        root = Path(self.params["root"]).expanduser() if self.params["root"] else \
             download.data_root() / "eurosat"
         need = [(f, EuroSAT.url + f, md5) for f, md5 in
                 zip(EuroSAT.split_filenames.values(), EuroSAT.split_md5s.values())]
@@ -58,7 +58,7 @@ class EuroSATTask(Task):
             path = root / name
             if path.is_file():
                 continue
-            if not self.config["download"]:
+            if not self.params["download"]:
                 raise DataError(f"EuroSAT file {name} is not in {root}",
                                 f"download {url} to {path}, or set task.root")
             try:
@@ -90,5 +90,5 @@ class EuroSATTask(Task):
             arrays.append((x, y))
         return image_task_data(*arrays, ProblemType.CLASSIFICATION,
                                bands=tuple(EuroSAT.all_band_names),
-                               augment=bool(self.config["augment"]),
+                               augment=bool(self.params["augment"]),
                                info={"class_names": classes})

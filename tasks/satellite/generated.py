@@ -21,9 +21,8 @@ import numpy as np
 
 from sfmbench.data import TaskData
 from sfmbench.errors import ConfigError
-from sfmbench.registry import Registry
 from sfmbench.specs import ProblemType, TaskSpec
-from sfmbench.task import Task
+from sfmbench.task import Task, TaskEntry
 
 from .imaging import image_spec, image_task_data
 
@@ -102,12 +101,12 @@ def generate(cfg: SatConfig, n: int, rng: np.random.Generator,
 class GeneratedSatelliteTask(Task):
     """A generated multispectral task, e.g. ``generated/sat-cls``."""
 
-    params: ClassVar[dict[str, Any]] = {f: getattr(SatConfig, f) for f in
+    defaults: ClassVar[dict[str, Any]] = {f: getattr(SatConfig, f) for f in
                                         SatConfig.__dataclass_fields__} | {"augment": True}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        fields = {f: self.config[f] for f in SatConfig.__dataclass_fields__}
+        fields = {f: self.params[f] for f in SatConfig.__dataclass_fields__}
         try:
             self.cfg = SatConfig(**fields)
             ProblemType(self.cfg.problem)
@@ -145,7 +144,7 @@ class GeneratedSatelliteTask(Task):
         splits = [generate(c, n, rng, sig) for n in (c.n_train, c.n_val, c.n_test)]
         return image_task_data(*splits, self.problem,
                                bands=tuple(f"band{i}" for i in range(c.bands)),
-                               augment=bool(self.config["augment"]),
+                               augment=bool(self.params["augment"]),
                                info={"generator": {"signatures": sig.tolist(),
                                                    "shapes": [SHAPES[k % len(SHAPES)] for k in
                                                               range(c.num_classes)]}})
@@ -170,10 +169,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def register(registry: Registry) -> None:
-    for name, (desc, params) in VARIANTS.items():
-        registry.register(f"generated/{name}",
-                          "sfmbench.tasks.satellite.generated:GeneratedSatelliteTask",
-                          params=params, domain="generated", modality="satellite",
-                          problem=params["problem"], tiny=name.endswith("-tiny"),
-                          description=f"multispectral patches with planted patterns: {desc}")
+ENTRIES: dict[str, TaskEntry] = {
+    f"generated/{name}": TaskEntry(f"{__name__}:GeneratedSatelliteTask", params,
+                                   domain="generated", modality="satellite",
+                                   problem=params["problem"], tiny=name.endswith("-tiny"),
+                                   description="multispectral patches with planted patterns: "
+                                               + desc)
+    for name, (desc, params) in VARIANTS.items()
+}

@@ -12,6 +12,12 @@ Splits: the partition file's ``train``/``valid``/``test`` (``task.partition``, d
 ``default``; ``0.01x_train`` ... ``1.00x_train`` for the label-efficiency study, which keep the
 same validation and test sets). Normalization: per band, fitted on the training split of the
 partition in use. Augmentation (flips, 90-degree rotations) on training batches only.
+
+Band names: ``spec.extra['bands']`` lists the canonical name of every input channel (``B1`` ...
+``B12``, ``B8A`` for Sentinel-2, ``R``/``G``/``B``/``NIR`` for aerial colour bands, ...; see
+:mod:`.geobench_bands`), read from one sample file's metadata when the dataset is on disk (no
+pixels are read), else from the bands the catalog declares; ``spec.extra['geobench_bands']``
+keeps GEO-Bench's own names. ``task.bands`` selects bands by either name.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from sfmbench.task import Task
 
 from . import geobench_io as io
 from .catalog import BY_NAME, CITATION, SOURCE, GeoBenchDataset
+from .geobench_bands import expand
 from .imaging import image_spec, image_task_data
 
 HF_REPO = "recursix/geo-bench-1.0"
@@ -134,44 +141,66 @@ def extract_flat(archive: Path, target: Path) -> int:
 class GeoBenchTask(Task):
     """One GEO-Bench v1.0 dataset, e.g. ``satellite/m-eurosat``."""
 
-    params: ClassVar[dict[str, Any]] = {"dataset": None, "partition": "default", "bands": None,
+    defaults: ClassVar[dict[str, Any]] = {"dataset": None, "partition": "default", "bands": None,
                                         "root": None, "augment": True, "download": True}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        ds = self.config["dataset"]
+        ds = self.params["dataset"]
         if ds not in BY_NAME:
             raise ConfigError(f"task {name!r}: unknown GEO-Bench dataset {ds!r}",
                               f"choose one of: {', '.join(BY_NAME)}")
         self.ds: GeoBenchDataset = BY_NAME[ds]
-        self.partition = str(self.config["partition"])
-        self.bands = self.config["bands"] or self.ds.default_bands
+        self.partition = str(self.params["partition"])
+        self.bands = self.params["bands"] or self.ds.default_bands
+        self._names: tuple[list[str], list[str], str] | None = None   # read from the files
+        self._given: list[str] | None = None      # the channel names a spec has given out
 
     @property
     def spec(self) -> TaskSpec:
         ds = self.ds
-        b = self.bands
-        n_bands = ds.bands if b == "all" else 3 if b == "rgb" else len(
-            [x for x in b.split(",") if x.strip()] if isinstance(b, str) else list(b))
+        channels, chosen, origin = self.band_names()
+        self._given = channels
         return image_spec(
-            self.name, ds.problem, (n_bands, ds.pixels, ds.pixels), ds.num_classes,
+            self.name, ds.problem, (len(channels), ds.pixels, ds.pixels), ds.num_classes,
             primary=ds.primary,
             splits=f"GEO-Bench partition {self.partition!r} ({ds.sizes} for 'default'); "
                    "validation = the partition's 'valid' list",
             source=f"{SOURCE}; {ds.benchmark}/{ds.folders[0]}", license=ds.license,
             citation=CITATION, description=f"GEO-Bench {ds.name}: {ds.what}",
             extra={"modality": "satellite", "benchmark": ds.benchmark,
-                   "partition": self.partition, "bands": self.bands,
+                   "partition": self.partition, "bands": channels,
+                   "band_selection": self.bands, "geobench_bands": chosen,
+                   "band_names_from": origin,
                    "normalization": "per band, fitted on the training split",
                    "augmentation": "flips + 90-degree rotations, training batches only"
-                   if self.config["augment"] else "none"})
+                   if self.params["augment"] else "none"})
+
+    def band_names(self) -> tuple[list[str], list[str], str]:
+        """Canonical channel names of the selected bands, their GEO-Bench band names, and where
+        they come from: one sample file of the dataset when it is on disk, else the catalog."""
+        if self._names is not None:
+            return self._names
+        found = find_dataset_dir(geobench_root(self.params["root"]), self.ds)
+        sample = _first_sample(found, self.partition) if found is not None else None
+        if sample is not None:
+            names, origin = io.read_band_names(sample), f"files ({sample.name})"
+        else:
+            names = {name: [b.name for b in expand(name, name, kind, n)]
+                     for kind, name, n in self.ds.band_info}
+            origin = "catalog (the dataset is not on disk)"
+        chosen = io.select_bands(list(names), self.bands, names)
+        result = (io.channel_names(names, chosen), chosen, origin)
+        if sample is not None:
+            self._names = result
+        return result
 
     def dataset_dir(self) -> Path:
-        root = geobench_root(self.config["root"])
+        root = geobench_root(self.params["root"])
         found = find_dataset_dir(root, self.ds)
         if found is not None:
             return found
-        if not self.config["download"]:
+        if not self.params["download"]:
             raise DataError(f"GEO-Bench dataset {self.ds.name} is not in "
                             f"{root / self.ds.benchmark}", _how_to_get(root, self.ds))
         return fetch_dataset(root, self.ds)
@@ -180,15 +209,20 @@ class GeoBenchTask(Task):
         d = self.dataset_dir()
         part = io.read_partition(d, self.partition)
         problem = self.ds.problem.value
-        x_tr, y_tr, bands = io.load_split(d, part["train"], self.bands, problem)
-        x_va, y_va, _ = io.load_split(d, part["valid"], bands, problem)
-        x_te, y_te, _ = io.load_split(d, part["test"], bands, problem)
+        x_tr, y_tr, bands, channels = io.load_split(d, part["train"], self.bands, problem)
+        x_va, y_va, _, _ = io.load_split(d, part["valid"], bands, problem)
+        x_te, y_te, _, _ = io.load_split(d, part["test"], bands, problem)
         self._check_labels(y_tr, y_va, y_te)
+        if self._given is not None and self._given != channels:
+            raise DataError(f"{self.name}: the dataset's files name its bands {channels}, but "
+                            f"the task spec (from the catalog, before the download) named "
+                            f"them {self._given}", "run again: the spec now reads the files")
         return image_task_data(
-            (x_tr, y_tr), (x_va, y_va), (x_te, y_te), self.ds.problem, bands=tuple(bands),
-            augment=bool(self.config["augment"]),
+            (x_tr, y_tr), (x_va, y_va), (x_te, y_te), self.ds.problem, bands=tuple(channels),
+            augment=bool(self.params["augment"]),
             info={"dataset_dir": str(d), "partition": self.partition,
                   "class_names": io.class_names(d, self.ds.num_classes),
+                  "bands": channels, "geobench_bands": bands,
                   "published_band_stats": io.read_json(d, "band_stats.json") is not None})
 
     def _check_labels(self, *ys: Any) -> None:
@@ -202,3 +236,16 @@ class GeoBenchTask(Task):
                 raise DataError(f"{self.name}: labels do not fit {k} classes "
                                 f"(shape {y.shape}, range {y.min()}..{y.max()})",
                                 "the dataset folder holds a different dataset")
+
+
+def _first_sample(dataset_dir: Path, partition: str) -> Path | None:
+    """The first training sample file of ``partition`` (else of the default partition, else
+    any sample file), or None when the folder holds none."""
+    for name in dict.fromkeys((partition, "default")):
+        try:
+            train = io.read_partition(dataset_dir, name)["train"]
+        except DataError:
+            continue
+        if train and (dataset_dir / f"{train[0]}.hdf5").is_file():
+            return dataset_dir / f"{train[0]}.hdf5"
+    return next(iter(sorted(dataset_dir.glob("*.hdf5"))), None)

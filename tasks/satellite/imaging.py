@@ -55,8 +55,13 @@ class BandNormalization:
         std = np.sqrt(np.maximum(total_sq / n_pix - mean ** 2, 0.0))
         return cls(mean, np.maximum(std, MIN_STD), tuple(bands))
 
-    def apply(self, x: np.ndarray) -> np.ndarray:
-        """``(x - mean) / std`` per band, as float32."""
+    def apply(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        """``(x - mean) / std`` per band, as float32; ``inplace`` overwrites a float32 ``x``
+        (no second copy of a large split in memory)."""
+        if inplace and x.dtype == np.float32 and x.flags.writeable:
+            x -= self.mean[None, :, None, None].astype(np.float32)
+            x /= self.std[None, :, None, None].astype(np.float32)
+            return x
         out = np.asarray(x, dtype=np.float32)
         out = (out - self.mean[None, :, None, None].astype(np.float32)) \
             / self.std[None, :, None, None].astype(np.float32)
@@ -112,13 +117,14 @@ class FlipRotate:
 def image_task_data(train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray],
                     test: tuple[np.ndarray, np.ndarray], problem: ProblemType, *,
                     bands: tuple[str, ...] = (), augment: bool = True,
-                    info: dict[str, Any] | None = None) -> TaskData:
-    """Normalize every split with training statistics; attach augmentation to train only."""
+                    info: dict[str, Any] | None = None, inplace: bool = False) -> TaskData:
+    """Normalize every split with training statistics; attach augmentation to train only.
+    ``inplace``: the loader's float32 arrays are normalized in place (large datasets)."""
     norm = BandNormalization.fit(train[0], bands)
     aug = FlipRotate(segmentation=problem is ProblemType.SEGMENTATION) if augment else None
-    tr = ArraySplit(norm.apply(train[0]), np.asarray(train[1]), augment=aug)
-    va = ArraySplit(norm.apply(val[0]), np.asarray(val[1]))
-    te = ArraySplit(norm.apply(test[0]), np.asarray(test[1]))
+    tr = ArraySplit(norm.apply(train[0], inplace), np.asarray(train[1]), augment=aug)
+    va = ArraySplit(norm.apply(val[0], inplace), np.asarray(val[1]))
+    te = ArraySplit(norm.apply(test[0], inplace), np.asarray(test[1]))
     out_info = {"normalization": norm.to_dict(),
                 "split_sizes": {"train": len(tr), "val": len(va), "test": len(te)},
                 "augmentation": repr(aug) if aug else None, **(info or {})}

@@ -31,9 +31,8 @@ import numpy as np
 
 from sfmbench.data import ArraySplit, HeldOut, TaskData
 from sfmbench.errors import ConfigError, DataError
-from sfmbench.registry import Registry
 from sfmbench.specs import ProblemType, TaskSpec
-from sfmbench.task import Task
+from sfmbench.task import Task, TaskEntry
 
 #: raw bands of s1_s2_era5_srtm.npy, in file order
 RAW_BANDS: tuple[str, ...] = ("VV", "VH", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9",
@@ -125,11 +124,11 @@ class PrestoTask(Task):
     ``presto/data/<task>/npy`` (a local copy: nothing is downloaded or checksum-pinned there), ``val_seed`` draws fuel moisture's
     validation sites."""
 
-    params: ClassVar[dict[str, Any]] = {"dataset": "algae-blooms", "root": None, "val_seed": 42}
+    defaults: ClassVar[dict[str, Any]] = {"dataset": "algae-blooms", "root": None, "val_seed": 42}
 
     @property
     def dataset(self) -> PrestoDataset:
-        name = self.config["dataset"]
+        name = self.params["dataset"]
         if name not in DATASETS:
             raise ConfigError(f"unknown Presto task {name!r}",
                               f"use one of: {', '.join(DATASETS)}")
@@ -153,7 +152,7 @@ class PrestoTask(Task):
 
     def folder(self) -> Path:
         from sfmbench.download import data_root
-        root = Path(str(self.config["root"])).expanduser() if self.config["root"] else data_root()
+        root = Path(str(self.params["root"])).expanduser() if self.params["root"] else data_root()
         return root / "presto" / "data" / self.dataset.folder / "npy"
 
     def _array(self, name: str) -> np.ndarray:
@@ -162,13 +161,13 @@ class PrestoTask(Task):
         folder = self.folder()
         path = folder / f"{name}.npy"
         if not path.is_file():
-            if self.config["root"]:
+            if self.params["root"]:
                 raise DataError(f"missing {path}", f"put Presto's {d.folder}/npy arrays in "
                                 f"{folder}")
             url = BUCKET_URL.format(task=d.folder, file=f"{name}.npy")
             path = ensure_file(Path("presto") / "data" / d.folder / "npy" / f"{name}.npy", url,
                                dict(d.sha256).get(name))
-        elif not self.config["root"]:   # the cache holds the published files: pinned
+        elif not self.params["root"]:   # the cache holds the published files: pinned
             from sfmbench.download import verify
             verify(path, dict(d.sha256).get(name))
         try:
@@ -193,7 +192,7 @@ class PrestoTask(Task):
 
     def val_mask(self, arrays: dict[str, np.ndarray], train: np.ndarray) -> np.ndarray:
         """Presto's fine-tuning validation carve-out, over all points (False where test)."""
-        if self.config["dataset"] == "algae-blooms":
+        if self.params["dataset"] == "algae-blooms":
             lat, lon = arrays["latlon"][:, 0], arrays["latlon"][:, 1]
             return train & (lat > 42.5) & (lon < -92.5)
         sites = arrays["site"]
@@ -201,7 +200,7 @@ class PrestoTask(Task):
         if len(choices) <= 8:
             raise DataError(f"fuel moisture has {len(choices)} training sites, need more than 8",
                             "use Presto's published arrays")
-        rng = np.random.default_rng(int(self.config["val_seed"]))
+        rng = np.random.default_rng(int(self.params["val_seed"]))
         return train & np.isin(sites, rng.choice(choices, size=8, replace=False))
 
     def load(self) -> TaskData:
@@ -220,9 +219,10 @@ class PrestoTask(Task):
                               "n_test": int(test.sum()), "normalization": "presto (fixed)"})
 
 
-def register(registry: Registry) -> None:
-    """Register ``satellite/presto-algae-blooms`` and ``satellite/presto-fuel-moisture``."""
-    for name, d in DATASETS.items():
-        registry.register(f"satellite/presto-{name}", "sfmbench.tasks.satellite.presto:PrestoTask",
-                          params={"dataset": name}, domain="satellite", problem="regression",
-                          description=f"Presto: {d.what}")
+#: ``satellite/presto-algae-blooms`` and ``satellite/presto-fuel-moisture``
+ENTRIES: dict[str, TaskEntry] = {
+    f"satellite/presto-{name}": TaskEntry(f"{__name__}:PrestoTask", {"dataset": name},
+                                          domain="satellite", problem="regression",
+                                          description=f"Presto: {d.what}")
+    for name, d in DATASETS.items()
+}

@@ -26,6 +26,8 @@ TINY = {
                                             "num_heads": 2}, ["B4", "B3", "B2"]),
     "dofa": ("dofa_base_patch16_224", {"img_size": 32, "embed_dim": 32, "depth": 1,
                                        "num_heads": 2, "dynamic_embed_dim": 16}, S2),
+    "satmae": ("vit_small_patch16_224", {"img_size": 32, "depth": 1, "embed_dim": 48,
+                                         "num_heads": 3}, ["B4", "B3", "B2"]),
 }
 
 

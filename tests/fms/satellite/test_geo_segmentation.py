@@ -121,3 +121,18 @@ def _check_row(row, recipe: str) -> None:
                                            ("croma", "frozen"), ("croma", "lora")])
 def test_segmentation_runs_through_the_harness(tmp_path, family, recipe, one_torch_thread):
     _check_row(_run(tmp_path, family, recipe), recipe)
+
+
+def test_planner_skips_a_configuration_whose_family_has_no_decoder():
+    """One class, two configurations: the sweep plans the ResNet YAML on a segmentation task
+    and skips the Scale-MAE one, saying why (instead of failing the job at fit time)."""
+    from sfmbench.sweep import plan_sweep
+    plan = plan_sweep(None, tasks=[SEG, "generated/sat-cls-tiny"],
+                      models=["ssl4eo-resnet18-moco", "scalemae-large-rgb"], seeds=[0],
+                      budget="smoke")
+    planned = {(j.task, j.model) for j in plan.jobs}
+    assert planned == {(SEG, "ssl4eo-resnet18-moco"),
+                       ("generated/sat-cls-tiny", "ssl4eo-resnet18-moco"),
+                       ("generated/sat-cls-tiny", "scalemae-large-rgb")}
+    assert plan.skipped == [(SEG, "scalemae-large-rgb",
+                             "its configuration does not support segmentation")]

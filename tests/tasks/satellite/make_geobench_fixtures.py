@@ -39,7 +39,15 @@ S2_13 = ["01 - Coastal aerosol", "02 - Blue", "03 - Green", "04 - Red",
          "08 - NIR", "08A - Vegetation Red Edge", "09 - Water vapour", "10 - SWIR - Cirrus",
          "11 - SWIR", "12 - SWIR"]
 S2_12 = [b for b in S2_13 if not b.startswith("10 ")]
-RGBN = ["Red", "Green", "Blue", "NIR"]
+#: m-chesapeake-landcover: ``make_rgb_bands`` + ``SpectralBand("NearInfrared", ...)``
+RGBN = ["Red", "Green", "Blue", "NearInfrared"]
+#: band-info class GEO-Bench pickles per band name (``geobench/dataset.py``): Sentinel-2 bands
+#: are ``Sentinel2`` records, aerial colour bands plain ``SpectralBand`` records
+BAND_CLASS = {**{b: "Sentinel2" for b in S2_13}, **{b: "SpectralBand" for b in RGBN}}
+#: their wavelengths (micrometres), as geobench/dataset.py and chesapeake_land_cover.py set them
+WAVELENGTH = {**dict(zip(S2_13, (0.443, 0.49, 0.56, 0.665, 0.705, 0.74, 0.783, 0.842, 0.865,
+                                 0.945, 1.375, 1.61, 2.19))),
+              "Red": 0.665, "Green": 0.56, "Blue": 0.49, "NearInfrared": 0.876}
 N_SPLIT = {"train": 6, "valid": 3, "test": 3}
 
 
@@ -114,8 +122,8 @@ def write_dataset(root: Path, benchmark: str, folder: str, band_names: list[str]
     values: dict[str, list[np.ndarray]] = {b: [] for b in band_names}
     with geobench_modules() as c:
         ds_mod, lab_mod = c["geobench.dataset"], c["geobench.label"]
-        infos = {b: ds_mod["Sentinel2"](name=b, alt_names=(), spatial_resolution=10.0,
-                                        wavelength=None) for b in band_names}
+        infos = {b: ds_mod[BAND_CLASS[b]](name=b, alt_names=(), spatial_resolution=10.0,
+                                          wavelength=WAVELENGTH[b]) for b in band_names}
         label_info = ds_mod["SegmentationClasses"](name="label", spatial_resolution=10.0,
                                                    n_classes=num_classes, _class_names=None)
         i = 0

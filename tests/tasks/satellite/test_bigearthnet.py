@@ -113,3 +113,47 @@ def test_archive_top_folder_is_replaced(tmp_path: Path) -> None:
     archive = _tar_with(member, tmp_path / "a.tar.gz")
     out = extract_tar(archive, tmp_path / "out", "BigEarthNet-v1.0")
     assert sorted(p.name for p in (out / "patch").iterdir()) == ["b.tif", "ok.tif"]
+
+
+def test_splits_that_cannot_fit_in_memory_are_refused_before_reading() -> None:
+    from sfmbench.tasks.satellite.bigearthnet import check_memory
+    official = {"train": 269_695, "val": 123_723, "test": 125_866}
+    with pytest.raises(DataError, match=r"need 358\.\d GB, and 24\.0 GB are available") as err:
+        check_memory("satellite/bigearthnet-19", official, available=24_000_000_000)
+    assert "train_fraction" in err.value.hint
+    check_memory("satellite/bigearthnet-19", {"train": 2, "val": 2, "test": 2},
+                 available=24_000_000_000)   # six patches: fine
+
+
+@pytest.mark.shared_data
+def test_the_training_fraction_reads_only_the_kept_patches(shared_data: Path, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """``train_fraction`` subsets before reading (a 10 % run never holds the whole split)."""
+    pytest.importorskip("torchgeo")
+    archive = shared_data / "bigearthnet" / "BigEarthNet-S2-Example.tar.bz2"
+    if not archive.is_file():
+        pytest.skip(f"{archive} is missing")
+    monkeypatch.setenv("SFMBENCH_DATA", str(shared_data))
+    with tarfile.open(archive) as tf:
+        patches = sorted(Path(m.name).parent.name for m in tf.getmembers()
+                         if m.name.endswith("_labels_metadata.json"))
+    splits = tmp_path / "splits"
+    splits.mkdir()
+    order = {"train": patches[:4], "val": patches[4:5], "test": patches[5:]}
+    for split, names in order.items():
+        (splits / f"bigearthnet-{split}.csv").write_text(
+            "".join(f"{n},S1B_IW_GRDH_{i}\n" for i, n in enumerate(names)))
+    from sfmbench.tasks.satellite import bigearthnet
+    read: list[int] = []
+    original = bigearthnet.BigEarthNetTask._read_split
+
+    def counting(self, ds, split, index):
+        read.append(len(index))
+        return original(self, ds, split, index)
+
+    monkeypatch.setattr(bigearthnet.BigEarthNetTask, "_read_split", counting)
+    task = create_task("satellite/bigearthnet-19",
+                       {"cache": str(tmp_path / "cache"), "splits_dir": str(splits),
+                        "download": False, "train_fraction": 0.5})
+    data = task.load()
+    assert read == [2, 1, 1] and data.train.x.shape == (2, 12, 120, 120)

@@ -207,3 +207,110 @@ def test_a_bad_partition_file_is_refused(fixtures, tmp_path: Path, change: str) 
              "not_a_dict": "lacks the split list"}[change]
     with pytest.raises(DataError, match=match):
         _load("m-eurosat", root)
+
+
+S2_13 = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11", "B12"]
+
+
+def _spec(name: str, root: Path, **kw: Any):
+    return create_task(f"satellite/{name}", {"root": str(root), "download": False, **kw}).spec
+
+
+def test_spec_carries_canonical_band_names_read_from_the_files(fixtures, monkeypatch) -> None:
+    """bands=all: the spec names every channel (Sentinel-2 ids, aerial colours), read from one
+    sample file's metadata; no pixels are loaded for it."""
+    from sfmbench.tasks.satellite import geobench_io
+
+    root, _ = fixtures
+
+    def no_pixels(*a: Any, **k: Any) -> None:
+        raise AssertionError("the spec must not load samples")
+    monkeypatch.setattr(geobench_io, "read_sample", no_pixels)
+    spec = _spec("m-eurosat", root)
+    assert spec.extra["bands"] == S2_13 and spec.input_shape[0] == 13
+    assert spec.extra["band_names_from"].startswith("files (m-eurosat_")
+    assert spec.extra["geobench_bands"][8] == "08A - Vegetation Red Edge"
+    assert spec.extra["band_selection"] == "all"
+    assert _spec("m-bigearthnet", root).extra["bands"] == [b for b in S2_13 if b != "B10"]
+    assert _spec("m-chesapeake-landcover", root).extra["bands"] == ["R", "G", "B", "NIR"]
+
+
+def test_band_selection_by_either_name(fixtures) -> None:
+    root, _ = fixtures
+    assert _spec("m-eurosat", root, bands="rgb").extra["bands"] == ["B4", "B3", "B2"]
+    spec = _spec("m-eurosat", root, bands="B02,08A - Vegetation Red Edge,b12")
+    assert spec.extra["bands"] == ["B2", "B8A", "B12"] and spec.input_shape[0] == 3
+    assert _spec("m-chesapeake-landcover", root, bands="rgb").extra["bands"] == ["R", "G", "B"]
+    assert _spec("m-chesapeake-landcover", root,
+                 bands="NIR,Red").extra["geobench_bands"] == ["NearInfrared", "Red"]
+    data = _load("m-eurosat", root, bands="B8A,B4")
+    assert data.train.x.shape == (6, 2, 64, 64)
+    assert data.info["normalization"]["bands"] == ["B8A", "B4"]
+    # band k was written around 1000 + 100 k: B8A is band 8, B4 band 3
+    np.testing.assert_allclose(data.info["normalization"]["mean"], [1800, 1300], rtol=0.01)
+    with pytest.raises(DataError, match="(?s)not in this dataset.*08A - Vegetation Red Edge"):
+        _spec("m-eurosat", root, bands="VV")
+
+
+def test_loaded_bands_agree_with_the_spec(fixtures) -> None:
+    root, _ = fixtures
+    task = create_task("satellite/m-chesapeake-landcover", {"root": str(root),
+                                                           "download": False})
+    spec = task.spec
+    data = task.load()
+    assert data.info["bands"] == spec.extra["bands"] == ["R", "G", "B", "NIR"]
+    assert data.info["geobench_bands"] == ["Red", "Green", "Blue", "NearInfrared"]
+
+
+def test_specs_name_their_bands_without_data(tmp_path: Path) -> None:
+    """Before a download the catalog's declaration (from GEO-Bench's converters) names the
+    bands; its channel count is the catalog's band count for every dataset."""
+    from sfmbench.tasks.satellite.catalog import GEOBENCH
+
+    for ds in GEOBENCH:
+        spec = _spec(ds.name, tmp_path)
+        assert spec.extra["band_names_from"].startswith("catalog")
+        assert len(spec.extra["bands"]) == spec.input_shape[0] == ds.bands, ds.name
+    so2sat = _spec("m-so2sat", tmp_path).extra["bands"]
+    assert so2sat[:2] == ["VH_REAL", "VH_IMAG"] and so2sat[8:] == [
+        "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12"]
+    assert "VV" not in so2sat      # the complex / Lee-filtered S1 bands are not plain VV, VH
+    assert _spec("m-forestnet", tmp_path).extra["bands"] == [
+        "L8_B4", "L8_B3", "L8_B2", "L8_B5", "L8_B6", "L8_B7"]
+    assert _spec("m-pv4ger", tmp_path).extra["bands"] == ["R", "G", "B"]
+    assert _spec("m-cashew-plantation", tmp_path).extra["bands"][-1] == "Cloud Probability"
+    neon = _spec("m-NeonTree", tmp_path, bands="all").extra["bands"]
+    assert neon[:4] == ["R", "G", "B", "Canopy Height Model"] and neon[-1] == "Neon_368"
+
+
+def test_canonical_names_follow_the_sensor() -> None:
+    """The same GEO-Bench name is a different band on another sensor."""
+    from sfmbench.tasks.satellite.geobench_bands import canonical_name
+
+    assert canonical_name("05 - Vegetation Red Edge", "Sentinel2") == "B5"
+    assert canonical_name("08A - Vegetation Red Edge", "Sentinel2") == "B8A"
+    assert canonical_name("05 - NIR", "Landsat8") == "L8_B5"
+    assert canonical_name("Red", "SpectralBand") == "R"
+    assert canonical_name("NearInfrared", "SpectralBand") == "NIR"
+    assert canonical_name("VV", "Sentinel1") == "VV"
+    assert canonical_name("06 - VV.LEE Filtered", "Sentinel1") == "VV_LEE"
+    assert canonical_name("Cloud Probability", "CloudProbability") == "Cloud Probability"
+    assert canonical_name("02 - Blue") == "02 - Blue"   # no band-info class: name kept
+
+
+def test_date_suffixed_bands_keep_their_dates(tmp_path: Path) -> None:
+    """Time-series datasets store ``{name}_{date}`` datasets; each band-info record names the
+    band without the date: the first date takes the canonical name, later ones keep their date."""
+    from sfmbench.tasks.satellite.geobench_io import read_band_names, read_sample
+
+    from .make_geobench_fixtures import _write_sample, geobench_modules
+
+    with geobench_modules() as c:
+        red = c["geobench.dataset"]["Sentinel2"](name="04 - Red", alt_names=(),
+                                                 spatial_resolution=10.0, wavelength=0.665)
+        keys = ["04 - Red_2019-06-01", "04 - Red_2019-07-01"]
+        _write_sample(tmp_path / "s.hdf5", {k: np.zeros((4, 4), np.int16) for k in keys},
+                      {k: red for k in keys}, 1, None)
+    names = read_band_names(tmp_path / "s.hdf5")
+    assert names == {"04 - Red": ["B4"], "04 - Red_2019-07-01": ["B4_2019-07-01"]}
+    assert list(read_sample(tmp_path / "s.hdf5").bands) == list(names)
