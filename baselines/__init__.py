@@ -1,13 +1,11 @@
-"""Built-in supervised baselines, registered like third-party plugins."""
+"""Built-in supervised baselines, registered like third-party plugins: every sub-package
+exposes one ``ENTRIES`` table (registry name -> ``"module:Class"``); importing it stays cheap."""
 from __future__ import annotations
 
-from sfmbench.registry import Registry, register_subpackages, registers
-
-#: sub-packages that each expose ``register(registry)``; importing them must stay cheap
-FAMILIES = ("forecasting", "dasha", "genomics", "satellite")
+from sfmbench.registry import Registry, register_entries, registers
 
 
 @registers
 def register_builtins(registry: Registry) -> None:
     """Register every built-in name lazily (nothing heavy is imported here)."""
-    register_subpackages(registry, __name__, FAMILIES)
+    register_entries(registry, __name__)

@@ -3,10 +3,11 @@
 A budget (``conf/budget/{smoke,cpu,paper}.yaml``) fixes the tuning trials, the successive-halving
 schedule (first rung ``min_epochs``, ``reduction_factor``, top rung ``max_epochs``: the epochs of
 one tuning trial), the epochs of the final fit, the training samples a tuning trial sees, and the
-architecture-search epochs and samples. A method class maps these counts to its own parameters
-(:attr:`budget_params`, e.g. ``{"trials": "n_trials"}``); :func:`budget_defaults` puts them into
-the resolved job parameters, so they are part of the job key and a model YAML may refine them per
-budget (its ``budgets.<name>`` section wins). ``guard_seconds`` is only a guard against a runaway
+architecture-search epochs and samples. A method class maps these counts to fields of its
+``Params`` (:attr:`budget_params`, e.g. ``{"trials": "n_trials"}``, checked when the class is
+defined: :func:`budget_param_issues`); :func:`budget_defaults` puts them into the resolved job
+parameters, so they are part of the job key and a model YAML may refine them per budget (its
+``budgets.<name>`` section wins). ``guard_seconds`` is only a guard against a runaway
 job: work it stops is recorded (``truncated=true`` on the row), it never sizes a normal run.
 """
 from __future__ import annotations
@@ -92,13 +93,34 @@ def load_budget(name: str) -> Budget:
     return Budget.from_mapping({k: v for k, v in budget_config(name).items()}, name)
 
 
-def budget_defaults(method_cls: type, budget: Budget) -> dict[str, Any]:
-    """The method's parameters that the budget sets (its :attr:`budget_params` mapping)."""
-    mapping: dict[str, str] = dict(getattr(method_cls, "budget_params", None) or {})
+def budget_param_issues(method_cls: type) -> list[str]:
+    """What is wrong with a method's :attr:`budget_params`: a key that is no count field, or
+    a target that is no field of its ``Params`` (empty = nothing)."""
+    mapping = getattr(method_cls, "budget_params", None) or {}
+    if not isinstance(mapping, dict):
+        return [f"budget_params must be a dict (count -> parameter), got {mapping!r}"]
+    issues = []
     unknown = sorted(set(mapping) - set(COUNT_FIELDS))
     if unknown:
-        raise ConfigError(f"{method_cls.__name__}.budget_params maps unknown count(s) {unknown}",
-                          f"use: {', '.join(COUNT_FIELDS)}")
+        issues.append(f"budget_params maps unknown count(s) {unknown} (counts: "
+                      f"{', '.join(COUNT_FIELDS)})")
+    params_cls = getattr(method_cls, "Params", None)
+    if dataclasses.is_dataclass(params_cls):
+        names = {f.name for f in dataclasses.fields(params_cls)}
+        missing = sorted(str(v) for v in mapping.values() if v not in names)
+        if missing:
+            issues.append(f"budget_params targets {missing} are not fields of "
+                          f"{params_cls.__name__}")
+    return issues
+
+
+def budget_defaults(method_cls: type, budget: Budget) -> dict[str, Any]:
+    """The method's parameters that the budget sets (its :attr:`budget_params` mapping)."""
+    issues = budget_param_issues(method_cls)
+    if issues:
+        raise ConfigError(f"{method_cls.__name__}: " + "; ".join(issues),
+                          "map budget counts to fields of the class's Params")
+    mapping: dict[str, str] = dict(getattr(method_cls, "budget_params", None) or {})
     return {param: getattr(budget, field) for field, param in mapping.items()}
 
 
@@ -127,5 +149,5 @@ class Guard:
         self.tripped = True
 
 
-__all__ = ["Budget", "COUNT_FIELDS", "Guard", "budget_defaults", "load_budget",
-           "resolved_counts"]
+__all__ = ["Budget", "COUNT_FIELDS", "Guard", "budget_defaults", "budget_param_issues",
+           "load_budget", "resolved_counts"]

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from .catalog import METHODS, TASKS, create_task, task_names
 from .budget import resolved_counts
-from .config import (budget_names, group_entry, model_config,
-                     model_names, yaml_files)
+from .config import (budget_names, group_entry, known_params, model_config,
+                     model_names, params_class, yaml_files)
 from .errors import SfmbenchError
 from .extras import missing_extra
 from .sorting import natural_sorted
@@ -32,7 +32,7 @@ def tasks(args: argparse.Namespace) -> int:
         return 0
     name = need_name(args, "task")
     task = create_task(name)
-    info = {**task.spec.to_dict(), "parameters": task.config}
+    info = {**task.spec.to_dict(), "parameters": task.params}
     if args.json:
         out.print_json(json.dumps(info, default=str))
         return 0
@@ -49,7 +49,7 @@ def tasks(args: argparse.Namespace) -> int:
         "input shape": spec.get("input_shape"),
         "splits": spec.get("splits"), "source": spec.get("source"),
         "license": spec.get("license"), "citation": spec.get("citation"),
-        "parameters": ", ".join(f"{k}={v}" for k, v in (task.config or {}).items()),
+        "parameters": ", ".join(f"{k}={v}" for k, v in (task.params or {}).items()),
     }
     _print_summary(summary, f"`sfmbench tasks show {name} --json` for the full spec")
     return 0
@@ -94,7 +94,9 @@ def models(args: argparse.Namespace) -> int:
             "kind": cls.kind, "tuned": cls.tuned,
             "problems": sorted(p.value for p in cls.problems), "domains": sorted(cls.domains),
             "description": cfg.description or (cls.__doc__ or "").strip(),
-            "config_file": cfg.source, "default_params": cls.defaults, "params": cfg.params,
+            "config_file": cfg.source, "default_params": known_params(cls), "params": cfg.params,
+            # name, type, default, value with the model YAML, doc of every Params field
+            "parameters": _parameter_rows(cls, cfg),
             "budgets": {b: cfg.resolved_params(b) for b in budget_names()},
             # the work each budget buys (conf/budget/*.yaml, refined by the model YAML)
             "counts": {b: resolved_counts(cls, cfg.resolved_params(b)) for b in budget_names()}}
@@ -102,6 +104,7 @@ def models(args: argparse.Namespace) -> int:
         out.print_json(json.dumps(info, default=str))
         return 0
     extra = missing_extra(cfg.method)
+    yaml_values = {row["name"]: row["value"] for row in info["parameters"]}
     _print_summary({
         "model": name, "description": info["description"],
         "kind": f"{cls.kind}{' (tuned on validation)' if cls.tuned else ''}",
@@ -114,14 +117,43 @@ def models(args: argparse.Namespace) -> int:
         "class from": info["class_from"] + (" (replaces the built-in: SFMBENCH_ALLOW_OVERRIDE)"
                                             if info["replaces_builtin"] else ""),
         "config file": info["config_file"],
-        "parameters": ", ".join(f"{k}={v}" for k, v in (cfg.params or {}).items()),
         "work per budget": "; ".join(f"{b}: " + (", ".join(f"{k}={v}" for k, v in c.items())
                                                  or "-") for b, c in info["counts"].items()),
+        # what each budget changes against the model YAML's values
         "budgets": "; ".join(f"{b}: " + (", ".join(f"{k}={v}" for k, v in p.items()
-                                                   if (cfg.params or {}).get(k) != v) or "-")
+                                                   if yaml_values.get(k) != v) or "-")
                              for b, p in info["budgets"].items()),
     }, f"`sfmbench models show {name} --json` for the full document")
+    _print_parameters(info["parameters"], params_class(cls).__name__)
     return 0
+
+
+def _parameter_rows(cls: type, cfg: Any) -> list[dict[str, Any]]:
+    """One row per Params field: its type, default, value with the model YAML, and doc."""
+    from .params import describe, resolve_params
+
+    klass = params_class(cls)
+    values = resolve_params(klass, [("its model config", cfg.params)], cfg.name)
+    return [{"name": i.name, "type": i.type, "default": i.default, "value": values[i.name],
+             "doc": i.doc} for i in describe(klass)]
+
+
+def _print_parameters(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table("parameter", "type", "default", "this model", "doc", box=box.SIMPLE,
+                  title=f"parameters ({title}; budgets refine some, see above)",
+                  title_justify="left")
+    for row in rows:
+        value = _short(row["value"])
+        changed = row["value"] != row["default"]
+        table.add_row(escape(row["name"]), escape(row["type"]), escape(_short(row["default"])),
+                      f"[bold]{escape(value)}[/]" if changed else escape(value),
+                      escape(row["doc"]))
+    out.print(table)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _print_plugin_problems() -> None:

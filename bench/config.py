@@ -1,7 +1,7 @@
 """Config composition: YAML groups (model/, suite/, budget/) + ``key=value`` overrides.
 
-Overrides use Hydra's override grammar (``models=[autoar,dlinear]``, ``seeds=0,1,2``,
-``task.path=/data/x.csv``); files are plain YAML read with OmegaConf. The search path is the
+Overrides follow the small grammar of :mod:`sfmbench.overrides` (``models=[autoar,dlinear]``,
+``seeds=0,1,2``, ``task.path=/data/x.csv``); files are plain YAML read with OmegaConf. The search path is the
 built-in ``sfmbench.conf`` package, then directories that plugins declare through the
 ``sfmbench.conf`` entry-point group (a module whose folder holds ``model/``, ``suite/`` ...),
 then ``SFMBENCH_CONFIG_PATH`` (``os.pathsep``-separated); later entries win on equal names.
@@ -120,38 +120,6 @@ def group_entry(group: str, name: str) -> dict[str, Any]:
 
 
 # --- overrides -----------------------------------------------------------------------------
-def parse_overrides(args: list[str]) -> dict[str, Any]:
-    """``["a.b=1", "c=[x,y]"]`` -> ``{"a.b": 1, "c": ["x", "y"]}`` with Hydra's grammar."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import OverrideParseException
-
-    bad = [a for a in args if "=" not in a or a.startswith("=")]
-    if bad:
-        raise ConfigError(f"malformed override {bad[0]!r}: expected KEY=VALUE",
-                          "e.g. task=ltsf/ETTh1-96 model=autoar seed=0 model.lags=[64,96]")
-    parser = OverridesParser.create()
-    out: dict[str, Any] = {}
-    for arg in args:
-        try:
-            (ov,) = parser.parse_overrides([arg])
-        except OverrideParseException as exc:
-            raise ConfigError(f"malformed override {arg!r}: {str(exc).splitlines()[0]}",
-                              "see `sfmbench run --help` for the KEY=VALUE syntax; quote lists "
-                              "in the shell: 'models=[a,b]'") from None
-        value = list(ov.sweep_iterator()) if ov.is_sweep_override() else ov.value()
-        out[ov.key_or_group] = _plain(value)
-    return out
-
-
-def _plain(value: Any) -> Any:
-    """Hydra values (ListExtensionOverrideValue etc.) -> plain Python."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def split_prefixed(overrides: dict[str, Any], prefix: str) -> dict[str, Any]:
     """Nested dict of the ``prefix.*`` overrides (``model.a.b=1`` -> ``{"a": {"b": 1}}``)."""
     flat = {k[len(prefix) + 1:]: v for k, v in overrides.items() if k.startswith(prefix + ".")}
@@ -182,32 +150,41 @@ class ModelConfig:
     source: str = "registry"
 
     def resolved_params(self, budget: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-        cls = METHODS.get(self.method)
-        known = known_params(cls)
-        for where, params in (("its model config", self.params),
-                              (f"its {budget!r} budget", self.budgets.get(budget) or {}),
-                              ("the overrides", overrides or {})):
-            unknown = sorted(set(params) - set(known))
-            if unknown:
-                close = {u: difflib.get_close_matches(u, known, n=1) for u in unknown}
-                hint = ", ".join(f"{u} -> {c[0]}?" for u, c in close.items() if c)
-                raise ConfigError(f"model {self.name!r} ({self.method}) has no parameter(s) "
-                                  f"{', '.join(unknown)} (in {where})",
-                                  (f"did you mean {hint} " if hint else "")
-                                  + "see `sfmbench models show " + self.name + "`")
+        """The method's ``Params`` defaults, then the YAML's params, the budget's counts, the
+        YAML's ``budgets.<budget>`` section and ``overrides``, merged and type-checked."""
         from .budget import budget_defaults, load_budget
+        from .params import resolve_params
+
+        cls = METHODS.get(self.method)
         counts = budget_defaults(cls, load_budget(budget))   # the budget's counts, then refined
-        merged = OmegaConf.merge(OmegaConf.create(known), self.params, counts,
-                                 self.budgets.get(budget, {}) or {}, overrides or {})
-        return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
+        return resolve_params(params_class(cls), [
+            ("its model config", self.params), (f"the {budget!r} budget's counts", counts),
+            (f"its {budget!r} budget", self.budgets.get(budget) or {}),
+            ("the overrides", overrides or {})], self.name)
 
 
-def known_params(cls: type) -> dict[str, Any]:
-    """Every parameter a method class accepts: the ``defaults`` along its class hierarchy."""
+def params_class(cls: type) -> type:
+    """The typed parameters of a method class: its ``Params`` (derived from ``defaults`` along
+    the class hierarchy for a class that is no :class:`~sfmbench.method.Method`)."""
+    from .params import MethodParams, params_from_defaults
+
+    declared = getattr(cls, "Params", None)
+    if isinstance(declared, type) and issubclass(declared, MethodParams):
+        return declared
+    return params_from_defaults(cls.__name__, MethodParams, _mro_defaults(cls))
+
+
+def _mro_defaults(cls: type) -> dict[str, Any]:
     known: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         known.update(getattr(klass, "defaults", None) or {})
     return known
+
+
+def known_params(cls: type) -> dict[str, Any]:
+    """Every parameter a method class accepts, with its default (the fields of its Params)."""
+    from .params import defaults_of
+    return defaults_of(params_class(cls))
 
 
 def model_names(pattern: str | None = None) -> list[str]:
@@ -312,7 +289,7 @@ def make_job(task: str, model: str, seed: int = 0, budget: str = "cpu",
     model_params = strict_bools(model_params, known_params(METHODS.get(mcfg.method)), "model.")
     identity = None
     task_cls = TASKS.get(task)
-    task_params = strict_bools(task_params, getattr(task_cls, "params", {}) or {}, "task.")
+    task_params = strict_bools(task_params, getattr(task_cls, "defaults", {}) or {}, "task.")
     if getattr(task_cls, "identity", Task.identity) is not Task.identity:  # user-file tasks
         identity = task_cls(name=task, **task_params).identity()
     return JobSpec(task=task, model=model, method=mcfg.method, seed=seed, budget=budget,

@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 
 from .catalog import METHODS, TASKS
-from .config import make_job, model_config, split_prefixed
+from .config import make_job, model_config, params_class, split_prefixed
 from .errors import SfmbenchError
 from .method import contract_issues
 from .results import STATUS_OK
@@ -49,6 +49,25 @@ def tiny_task_for(problem: ProblemType, domains: frozenset[str]) -> str | None:
     return None
 
 
+def _check_params(report: CheckReport, cfg: Any, cls: type,
+                  overrides: dict[str, Any] | None) -> bool:
+    """The model YAML's params (and overrides) against the class's typed ``Params``."""
+    from .params import describe, untyped
+
+    try:
+        cfg.resolved_params("smoke", split_prefixed(overrides or {}, "model"))
+    except SfmbenchError as exc:
+        report.add(False, "parameters", exc.message, exc.hint)
+        return False
+    klass = params_class(cls)
+    report.add(True, "parameters", f"{len(describe(klass))} fields of {klass.__name__}; the "
+                                   "model YAML's values have the declared types")
+    if untyped(klass):
+        report.warn("parameters", "derived from a `defaults` dict (untyped, no docs); declare "
+                    "a Params dataclass with a type and doc per field (see docs/plugins.md)")
+    return True
+
+
 def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckReport:
     report = CheckReport()
     try:
@@ -70,6 +89,8 @@ def check_plugin(name: str, overrides: dict[str, Any] | None = None) -> CheckRep
     report.add(not issues, "adapter contract", "; ".join(issues) or "complete",
                "see docs/plugins.md for the contract" if issues else None)
     if issues:
+        return report
+    if not _check_params(report, cfg, cls, overrides):
         return report
     with tempfile.TemporaryDirectory(prefix="sfmbench-check-") as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'check.db'}")

@@ -1,13 +1,11 @@
-"""Built-in foundation-model adapters, registered like third-party plugins."""
+"""Built-in foundation-model adapters, registered like third-party plugins: every sub-package
+exposes one ``ENTRIES`` table (registry name -> ``"module:Class"``); importing it stays cheap."""
 from __future__ import annotations
 
-from sfmbench.registry import Registry, register_subpackages, registers
-
-#: sub-packages that each expose ``register(registry)``; importing them must stay cheap
-FAMILIES = ("timeseries", "dna", "crossmodal", "satellite", "demo")
+from sfmbench.registry import Registry, register_entries, registers
 
 
 @registers
 def register_builtins(registry: Registry) -> None:
     """Register every built-in name lazily (nothing heavy is imported here)."""
-    register_subpackages(registry, __name__, FAMILIES)
+    register_entries(registry, __name__)

@@ -22,10 +22,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar
 
 from sfmbench.errors import ConfigError, PluginError, SfmbenchError
 from sfmbench.method import FitReport, Method, contract_issues
+from sfmbench.params import MethodParams, param
 
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import torch
 
     from sfmbench.context import RunContext
+    from sfmbench.data import ArraySplit
     from sfmbench.specs import TaskSpec
 
 #: every fine-tuning recipe the suite knows
@@ -137,13 +139,35 @@ class TuneResult(Generic[A]):
 # ----------------------------------------------------------------------------------------------
 # the adapter base
 # ----------------------------------------------------------------------------------------------
+@dataclass
+class FMParams(MethodParams):
+    """Parameters every FM adapter shares; a family subclasses this to add its own."""
+
+    model_id: Optional[str] = param(None, "Hugging Face hub id or local folder of the "
+                                          "checkpoint")
+    revision: Optional[str] = param(None, "hub branch, tag or commit (null = the default "
+                                          "branch)")
+    trust_remote_code: bool = param(False, "opt in to running Python code shipped with the "
+                                           "checkpoint")
+    dtype: str = param("float32", "weights dtype: auto, float32, float16 or bfloat16")
+    recipe: str = param("zero-shot", "fine-tuning recipe: zero-shot, frozen (linear probe), "
+                                     "full or lora")
+    search_space: dict[str, Any] = param({}, "hyperparameter -> list of choices, searched on "
+                                             "the validation split")
+    n_trials: int = param(1, "tuning trials")
+    sampler: str = param("random", "optuna sampler of the search: random, tpe or grid")
+    lora: dict[str, Any] = param({"r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
+                                  "target_modules": None},
+                                 "peft LoraConfig kwargs (target_modules null = peft's choice)")
+
+
 class FoundationModel(Method):
     """Base of every FM adapter (``kind = "fm"``).
 
     Subclasses declare ``problems`` (and ``domains`` when they are modality-specific),
-    ``recipes`` (a subset of :data:`RECIPES`), ``pretraining_data`` and a ``defaults`` dict
-    that includes at least the keys of :attr:`FoundationModel.defaults`; they implement ``fit``
-    (call :meth:`load_source` there) and ``predict``.
+    ``recipes`` (a subset of :data:`RECIPES`), ``pretraining_data`` and ``Params``, a subclass
+    of :class:`FMParams` (or a ``defaults`` dict, from which one is derived); they implement
+    ``fit`` (call :meth:`load_source` there) and ``predict``.
 
     Common params: ``model_id`` (hub id or local folder), ``revision``, ``trust_remote_code``
     (opt-in), ``dtype``, ``recipe``, ``search_space`` (name -> list of choices, searched on the
@@ -154,17 +178,7 @@ class FoundationModel(Method):
     kind: ClassVar[str] = "fm"
     #: fine-tuning recipes this adapter implements (subset of RECIPES)
     recipes: ClassVar[frozenset[str]] = frozenset({"zero-shot"})
-    defaults: ClassVar[dict[str, Any]] = {
-        "model_id": None,
-        "revision": None,
-        "trust_remote_code": False,
-        "dtype": "float32",
-        "recipe": "zero-shot",
-        "search_space": {},
-        "n_trials": 1,
-        "sampler": "random",
-        "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
-    }
+    Params: ClassVar[type[MethodParams]] = FMParams
 
     @classmethod
     def contract_issues(cls, params: dict[str, Any] | None = None) -> list[str]:
@@ -172,14 +186,13 @@ class FoundationModel(Method):
         return fm_contract_issues(cls, params)
 
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
-        merged = {**FoundationModel.defaults, **self.defaults, **params}
-        super().__init__(spec, merged, ctx)
-        recipe = self.params["recipe"]
+        super().__init__(spec, params, ctx)
+        recipe = self.params.recipe
         if recipe not in self.recipes:
             raise ConfigError(f"{type(self).__name__} does not support recipe {recipe!r}",
                               f"use one of: {', '.join(sorted(self.recipes))} "
                               f"(model.recipe=...)")
-        if self.params["dtype"] not in _DTYPES:
+        if self.params.dtype not in _DTYPES:
             raise ConfigError(f"unknown dtype {self.params['dtype']!r}",
                               f"use one of: {', '.join(_DTYPES)}")
         self.source: Path | None = None
@@ -187,7 +200,7 @@ class FoundationModel(Method):
     # -- loading -------------------------------------------------------------------------------
     @property
     def recipe(self) -> str:
-        return str(self.params["recipe"])
+        return str(self.params.recipe)
 
     @property
     def remote_code_allowed(self) -> bool:
@@ -224,7 +237,7 @@ class FoundationModel(Method):
         return {"trust_remote_code": self.remote_code_allowed, "dtype": self.torch_dtype()}
 
     def torch_dtype(self) -> "torch.dtype | str":
-        name = self.params["dtype"]
+        name = self.params.dtype
         if name == "auto":
             return "auto"
         import torch
@@ -326,6 +339,12 @@ class FoundationModel(Method):
                           history=history)
 
     # -- reporting -----------------------------------------------------------------------------
+    def tuning_data(self, train: "ArraySplit") -> "ArraySplit":
+        """The seeded subset of train the tuning trials see (``max_train_samples``, from the
+        budget's ``train_samples``; all of train when unset): drawn as DASHA draws its own
+        (seed + 1), so an FM and DASHA of the same budget and seed tune on the same samples."""
+        return train.sample(self.params.get("max_train_samples"), self.ctx.seed + 1)
+
     def fit_report(self, **kwargs: Any) -> FitReport:
         """A FitReport that records the checkpoint and recipe besides ``kwargs``."""
         report = FitReport(**kwargs)
@@ -354,11 +373,11 @@ def fm_contract_issues(cls: type, params: Mapping[str, Any] | None = None) -> li
     missing: list[str] = []
     if getattr(cls, "kind", None) != "fm":
         missing.append(f"kind is {getattr(cls, 'kind', None)!r}, not 'fm'")
-    defaults = {**FoundationModel.defaults, **dict(getattr(cls, "defaults", {}) or {})}
-    merged = {**defaults, **dict(params or {})}
+    from sfmbench.config import known_params
+    merged = {**known_params(cls), **dict(params or {})}
     if not merged.get("model_id"):
-        missing.append("no model_id default (set defaults['model_id'] or params.model_id in "
-                       "its model YAML)")
+        missing.append("no model_id default (set the model_id default of its Params, or "
+                       "params.model_id in its model YAML)")
     recipes = set(getattr(cls, "recipes", ()) or ())
     if not recipes:
         missing.append(f"no recipes declared (a subset of {', '.join(RECIPES)})")
@@ -384,6 +403,6 @@ def ensure_contract(cls: type, params: Mapping[str, Any] | None = None) -> None:
                           "see sfmbench.fms.base.FoundationModel")
 
 
-__all__ = ["FoundationModel", "IGNORED_HUB_FILES", "RECIPES", "REMOTE_CODE_OVERRIDE",
+__all__ = ["FMParams", "FoundationModel", "IGNORED_HUB_FILES", "RECIPES", "REMOTE_CODE_OVERRIDE",
            "TuneResult", "check_contract", "ensure_contract", "needs_remote_code",
            "resolve_source"]

@@ -13,26 +13,41 @@ Stages (all on the training and validation splits; the test split is only ever p
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 import optuna
 import torch
 from torch import nn
 
-from sfmbench.data import ArrayInputs, ArraySplit, TestInputs, TrainData
+from sfmbench.data import ArraySplit, TestInputs, TrainData, array_inputs, array_split
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport, Method
+from sfmbench.params import MethodParams, param
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
-from sfmbench.training import (TrainConfig, TrainingDivergedError, optuna_report,
-                               predict_scores, scaled_milestones, scores_to_outputs, sgd,
-                               step_schedule)
+from sfmbench.training import (
+    TrainConfig,
+    TrainingDivergedError,
+    optuna_report,
+    predict_scores,
+    scaled_milestones,
+    scores_to_outputs,
+    sgd,
+    step_schedule,
+)
 from sfmbench.training import train as train_loop
 from sfmbench.tuning import best_trial, finished_trials, optimize
 
-from .mixture import SearchSpace, arch_parameters, as_pairs, scale_arch_gradients, \
-    selected_architecture, weight_parameters
+from .mixture import (
+    SearchSpace,
+    arch_parameters,
+    as_pairs,
+    scale_arch_gradients,
+    selected_architecture,
+    weight_parameters,
+)
 from .networks import BACKBONE_NDIM, FixedConvs, MixtureConvs, build_backbone
 
 #: reference step schedules (epoch milestones, x0.2) and the epoch count they were written for
@@ -55,8 +70,91 @@ BACKBONE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+@dataclass
+class DashaParams(MethodParams):
+    """DASHA's parameters: backbone, DASH search (stage 1), hyperparameter search (stage 2),
+    retraining (stage 3). A null network setting takes the backbone's value in ``backbones``."""
+
+    backbone: str = param("auto", "resnet1d for (C, L), wrn for (C, H, W), unet; auto = by the "
+                                  "input shape (unet for segmentation)")
+    width: Optional[int] = param(None, "resnet1d mid channels / wrn widen factor / unet first "
+                                       "channels (null = the backbone's)")
+    search_width: Optional[int] = param(None, "width of the search net (null = width)")
+    depth: Optional[int] = param(None, "wrn depth (6n + 4) / unet levels (null = the "
+                                       "backbone's)")
+    kernels: Optional[list[int]] = param(None, "kernel sizes searched (null = the backbone's)")
+    dilations: Optional[list[int]] = param(None, "dilations searched (null = the backbone's)")
+    backbones: dict[str, dict[str, Any]] = param(
+        BACKBONE_DEFAULTS, "per-backbone values of the settings left null (width, "
+                           "search_width, depth, kernels, dilations, batch_size)")
+    grad_scale: float = param(100.0, "factor on the architecture weights' gradients")
+    depthwise_search: bool = param(True, "C_in == C_out layers search a depthwise proxy")
+    fft: Any = param("auto", "FFT convolution in the search mixture: auto, true or false")
+    batch_size: Optional[int] = param(None, "training batch size (null = the backbone's)")
+    eval_batch_size: int = param(512, "batch size of validation and test predictions")
+    mixed_precision: bool = param(True, "float16 autocast on CUDA (ignored on CPU)")
+    search: bool = param(True, "stage 1: run the DASH (kernel, dilation) search")
+    search_epochs: int = param(100, "DASH search epochs (budget: search_epochs)")
+    search_batch_fraction: float = param(0.2, "share of the batches seen per search epoch")
+    search_subsample: Any = param(None, "search training samples: an int count, a float "
+                                        "fraction or null = all (budget: search_samples)")
+    search_lr: float = param(0.1, "SGD learning rate of the network weights in the search")
+    search_arch_lr: float = param(0.05, "SGD learning rate of the architecture weights")
+    search_weight_decay: float = param(5e-4, "weight decay in the search")
+    search_grad_clip: Optional[float] = param(1.0, "gradient-norm clip in the search (null = "
+                                                   "none)")
+    tune: bool = param(True, "stage 2: run the hyperparameter search")
+    n_trials: int = param(120, "hyperparameter trials (budget: trials)")
+    hpo_epochs: int = param(20, "epochs of one trial, the top rung (budget: max_epochs)")
+    hpo_subsample: Any = param(None, "training samples per trial: an int count, a float "
+                                     "fraction or null = all (budget: train_samples)")
+    hpo_min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
+    hpo_reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+    lr_range: list[float] = param([1e-5, 0.5], "learning-rate range searched (log scale)")
+    dropout_choices: list[float] = param([0.0, 0.05, 0.1], "dropout values searched")
+    weight_decay_range: list[float] = param([5e-7, 5e-3], "weight-decay range (log scale)")
+    momentum_range: list[float] = param([0.9, 1.0], "SGD momentum range searched")
+    seed_range: list[int] = param([0, 500], "range of the searched initialisation seed")
+    lr: float = param(0.01, "learning rate when tune is off")
+    dropout: float = param(0.0, "dropout when tune is off")
+    weight_decay: float = param(5e-4, "weight decay when tune is off")
+    momentum: float = param(0.9, "SGD momentum when tune is off")
+    retrain_epochs: int = param(200, "stage 3: epochs of the final fit (budget: "
+                                     "retrain_epochs)")
+
+
+@dataclass
+class ResNet1DParams(DashaParams):
+    """DASHA's 1-D ResNet without search or tuning."""
+
+    backbone: str = param("resnet1d")
+    width: Optional[int] = param(64)
+    search: bool = param(False)
+    tune: bool = param(False)
+    lr: float = param(0.05)
+    retrain_epochs: int = param(20)
+
+
+@dataclass
+class WRNParams(DashaParams):
+    """DASHA's Wide-ResNet without search or tuning."""
+
+    backbone: str = param("wrn")
+    width: Optional[int] = param(2)
+    depth: Optional[int] = param(16)
+    search: bool = param(False)
+    tune: bool = param(False)
+    lr: float = param(0.05)
+    retrain_epochs: int = param(30)
+
+
 class Dasha(Method):
     """The tuned supervised workflow of Xu et al. (ICLR 2025) for genomics and images."""
+
+    description: ClassVar[str] = (
+        "DASH (kernel, dilation) search + ASHA hyperparameter search + retraining of a ResNet "
+        "/ Wide-ResNet / UNet, 1-D and 2-D (Xu et al. 2025)"
+    )
 
     kind: ClassVar[str] = "baseline"
     tuned: ClassVar[bool] = True
@@ -64,47 +162,7 @@ class Dasha(Method):
         {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.REGRESSION,
          ProblemType.SEGMENTATION})
     domains: ClassVar[frozenset[str]] = frozenset({"genomics", "satellite"})
-    defaults: ClassVar[dict[str, Any]] = {
-        "backbone": "auto",            # resnet1d (C, L), wrn (C, H, W), unet for segmentation
-        # null = the backbone's default (``backbones``, from BACKBONE_DEFAULTS)
-        "width": None,                 # resnet1d mid channels / wrn widen factor / unet channels
-        "search_width": None,          # width of the search net (None = width)
-        "depth": None,                 # wrn depth 6n+4 / unet levels
-        "kernels": None,
-        "dilations": None,
-        "backbones": BACKBONE_DEFAULTS,
-        "grad_scale": 100.0,
-        "depthwise_search": True,      # C_in == C_out layers search a depthwise proxy
-        "fft": "auto",
-        "batch_size": None,
-        "eval_batch_size": 512,
-        "mixed_precision": True,       # float16 autocast on CUDA (ignored on CPU)
-        # stage 1: DASH search
-        "search": True,
-        "search_epochs": 100,
-        "search_batch_fraction": 0.2,
-        "search_subsample": None,      # int samples or float fraction of train
-        "search_lr": 0.1,
-        "search_arch_lr": 0.05,
-        "search_weight_decay": 5e-4,
-        "search_grad_clip": 1.0,
-        # stage 2: hyperparameter search
-        "tune": True,
-        "n_trials": 120,
-        "hpo_epochs": 20,
-        "hpo_subsample": None,         # int samples or float fraction of train per trial
-        "hpo_min_epochs": 1,           # successive halving: first rung (ASHA grace period)
-        "hpo_reduction_factor": 2,     # successive halving: eta
-        "lr_range": [1e-5, 0.5],
-        "dropout_choices": [0.0, 0.05, 0.1],
-        "weight_decay_range": [5e-7, 5e-3],
-        "momentum_range": [0.9, 1.0],
-        "seed_range": [0, 500],
-        # untuned values (used when tune is off)
-        "lr": 0.01, "dropout": 0.0, "weight_decay": 5e-4, "momentum": 0.9,
-        # stage 3: retrain
-        "retrain_epochs": 200,
-    }
+    Params: ClassVar[type[MethodParams]] = DashaParams
     #: the budget's counts (conf/budget/*.yaml) -> these parameters (see sfmbench.budget)
     budget_params: ClassVar[dict[str, str]] = {
         "trials": "n_trials", "min_epochs": "hpo_min_epochs",
@@ -112,25 +170,27 @@ class Dasha(Method):
         "retrain_epochs": "retrain_epochs", "train_samples": "hpo_subsample",
         "search_epochs": "search_epochs", "search_samples": "search_subsample"}
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    params: DashaParams
+
+    def __init__(self, spec: Any, params: Any, ctx: Any) -> None:
         super().__init__(spec, params, ctx)
         self.model: nn.Module | None = None
         self.backbone = self._backbone()
-        per_backbone = dict((self.params.get("backbones") or {}).get(self.backbone) or {})
+        per_backbone = dict((self.params.backbones or {}).get(self.backbone) or {})
         for key, value in per_backbone.items():   # fill the params left null
             if self.params.get(key) is None:
-                self.params[key] = value
+                setattr(self.params, key, value)
         missing = [k for k in ("width", "depth", "kernels", "dilations", "batch_size")
                    if self.params.get(k) is None]
         if missing:
             raise ConfigError(f"DASHA has no {', '.join(missing)} for backbone "
                               f"{self.backbone!r}", f"set model.backbones.{self.backbone}."
                               f"{missing[0]}=... or model.{missing[0]}=...")
-        self.space = SearchSpace(tuple(self.params["kernels"]), tuple(self.params["dilations"]))
+        self.space = SearchSpace(tuple(self.params.kernels), tuple(self.params.dilations))
 
     # helpers -------------------------------------------------------------------------------
     def _backbone(self) -> str:
-        name = self.params["backbone"]
+        name = self.params.backbone
         if name == "auto" and self.spec.problem is ProblemType.SEGMENTATION:
             name = "unet"
         if name == "auto":
@@ -153,12 +213,12 @@ class Dasha(Method):
         if seed is not None:
             torch.manual_seed(seed)   # the trial's seed fixes its initial weights
         return build_backbone(self.backbone, self.in_channels, self.n_out, width=width,
-                              depth=self.params["depth"], dropout=dropout, conv=conv)
+                              depth=self.params.depth, dropout=dropout, conv=conv)
 
     def _config(self, stage: str, epochs: int, **kw: Any) -> TrainConfig:
-        return TrainConfig(epochs=epochs, batch_size=self.params["batch_size"],
-                           eval_batch_size=self.params["eval_batch_size"],
-                           mixed_precision=bool(self.params["mixed_precision"]),
+        return TrainConfig(epochs=epochs, batch_size=self.params.batch_size,
+                           eval_batch_size=self.params.eval_batch_size,
+                           mixed_precision=bool(self.params.mixed_precision),
                            show_progress=self.ctx.show_progress, description=f"dasha {stage}",
                            **kw)
 
@@ -167,9 +227,7 @@ class Dasha(Method):
         return step_schedule(optimizer, scaled_milestones(milestones, reference, epochs))
 
     def _check(self, split: TrainData, name: str) -> ArraySplit:
-        if not isinstance(split, ArraySplit):
-            raise DataError(f"DASHA needs array data, got {type(split).__name__} for {name}",
-                            "use DASHA on genomics or image tasks")
+        split = array_split(split, "DASHA", name)
         want = len(self.spec.input_shape) + 1
         if split.x.ndim != want or tuple(split.x.shape[1:]) != tuple(self.spec.input_shape):
             raise DataError(f"{name} inputs have shape {split.x.shape}, the task declares "
@@ -180,25 +238,25 @@ class Dasha(Method):
     # stages --------------------------------------------------------------------------------
     def _search(self, train: ArraySplit) -> tuple[list[tuple[int, int]] | None, int]:
         p = self.params
-        if not p["search"]:
+        if not p.search:
             return None, 0
         seed_everything(self.ctx.seed)
         model = self._build(MixtureConvs(BACKBONE_NDIM[self.backbone], self.space,
-                                         p["depthwise_search"], p["fft"]),
-                            width=p["search_width"] or p["width"], dropout=0.0)
-        epochs = int(p["search_epochs"])
-        opt_w = sgd(weight_parameters(model), p["search_lr"], 0.9, p["search_weight_decay"])
-        opt_a = sgd(arch_parameters(model), p["search_arch_lr"], 0.9, p["search_weight_decay"])
-        data = train.sample(p["search_subsample"], self.ctx.seed)
+                                         p.depthwise_search, p.fft),
+                            width=p.search_width or p.width, dropout=0.0)
+        epochs = int(p.search_epochs)
+        opt_w = sgd(weight_parameters(model), p.search_lr, 0.9, p.search_weight_decay)
+        opt_a = sgd(arch_parameters(model), p.search_arch_lr, 0.9, p.search_weight_decay)
+        data = train.sample(p.search_subsample, self.ctx.seed)
         result = train_loop(model, data, None, self.spec,
-                            self._config("search", epochs, grad_clip=p["search_grad_clip"],
-                                         batch_fraction=p["search_batch_fraction"],
+                            self._config("search", epochs, grad_clip=p.search_grad_clip,
+                                         batch_fraction=p.search_batch_fraction,
                                          seed=self.ctx.seed, time_limit=self._guard_seconds()),
                             optimizer=[opt_w, opt_a],
                             scheduler=[self._schedule("search", opt_w, epochs),
                                        self._schedule("search", opt_a, epochs)],
                             device=self.ctx.device,
-                            before_step=lambda m: scale_arch_gradients(m, p["grad_scale"]))
+                            before_step=lambda m: scale_arch_gradients(m, p.grad_scale))
         if result.stopped_early and getattr(self.ctx, "guard", None) is not None:
             self.ctx.guard.trip()
         return selected_architecture(model), result.epochs_run
@@ -206,18 +264,18 @@ class Dasha(Method):
     def _sample(self, trial: optuna.Trial) -> dict[str, Any]:
         p = self.params
         return {
-            "lr": trial.suggest_float("lr", *p["lr_range"], log=True),
-            "dropout": trial.suggest_categorical("dropout", list(p["dropout_choices"])),
-            "weight_decay": trial.suggest_float("weight_decay", *p["weight_decay_range"],
+            "lr": trial.suggest_float("lr", *p.lr_range, log=True),
+            "dropout": trial.suggest_categorical("dropout", list(p.dropout_choices)),
+            "weight_decay": trial.suggest_float("weight_decay", *p.weight_decay_range,
                                                 log=True),
-            "momentum": trial.suggest_float("momentum", *p["momentum_range"]),
-            "seed": trial.suggest_int("seed", *p["seed_range"]),
+            "momentum": trial.suggest_float("momentum", *p.momentum_range),
+            "seed": trial.suggest_int("seed", *p.seed_range),
         }
 
     def _train_candidate(self, arch: Any, hp: dict[str, Any], train: ArraySplit,
                          val: ArraySplit, stage: str, epochs: int, **kw: Any) -> tuple[nn.Module, Any]:
         model = self._build(FixedConvs(BACKBONE_NDIM[self.backbone], arch),
-                            width=self.params["width"], dropout=hp["dropout"], seed=hp["seed"])
+                            width=self.params.width, dropout=hp["dropout"], seed=hp["seed"])
         opt = sgd(model.parameters(), hp["lr"], hp["momentum"], hp["weight_decay"])
         config = self._config(stage, epochs, seed=hp["seed"],
                               time_limit=kw.pop("time_limit", None))
@@ -229,15 +287,15 @@ class Dasha(Method):
     def tuning_data(self, train: ArraySplit) -> ArraySplit:
         """The seeded subset of train every tuning trial trains on (``hpo_subsample``); an FM
         of the same budget and seed tunes on the very same samples."""
-        return train.sample(self.params["hpo_subsample"], self.ctx.seed + 1)
+        return train.sample(self.params.hpo_subsample, self.ctx.seed + 1)
 
     def _tune(self, arch: Any, train: ArraySplit, val: ArraySplit) -> tuple[dict[str, Any], dict[str, Any]]:
         p = self.params
         fixed = {k: p[k] for k in ("lr", "dropout", "weight_decay", "momentum")}
-        if not p["tune"] or int(p["n_trials"]) < 1:
+        if not p.tune or int(p.n_trials) < 1:
             return {**fixed, "seed": self.ctx.seed}, {"n_trials": 0, "hpo_epochs_run": 0}
         data = self.tuning_data(train)
-        epochs = int(p["hpo_epochs"])
+        epochs = int(p.hpo_epochs)
 
         def objective(trial: optuna.Trial) -> float:
             hp = self._sample(trial)
@@ -251,11 +309,11 @@ class Dasha(Method):
                 raise TrainingDivergedError("a trial finished without a validation score")
             return float(result.best_score)
 
-        study = optimize(self.ctx, objective, n_trials=int(p["n_trials"]),
+        study = optimize(self.ctx, objective, n_trials=int(p.n_trials),
                          direction=self.spec.direction, stage="dasha-hpo", sampler="random",
                          pruner="sha",
-                         pruner_kwargs={"min_resource": int(p["hpo_min_epochs"]),
-                                        "reduction_factor": int(p["hpo_reduction_factor"])},
+                         pruner_kwargs={"min_resource": int(p.hpo_min_epochs),
+                                        "reduction_factor": int(p.hpo_reduction_factor)},
                          timeout=self._guard_seconds(), catch=(TrainingDivergedError,))
         trials = finished_trials(study)
         guard = getattr(self.ctx, "guard", None)
@@ -300,7 +358,7 @@ class Dasha(Method):
 
         start = time.perf_counter()
         self.model, result = self._train_candidate(
-            arch, hp, train, val, "retrain", int(p["retrain_epochs"]),
+            arch, hp, train, val, "retrain", int(p.retrain_epochs),
             time_limit=self._guard_seconds())
         seconds["retrain"] = time.perf_counter() - start
         truncated = bool(result.stopped_early)
@@ -310,7 +368,7 @@ class Dasha(Method):
         layers = [list(kd) for kd in (arch or [])]
         return FitReport(
             best_val_metric=result.best_score,
-            hyperparameters={**hp, "batch_size": p["batch_size"], "width": p["width"]},
+            hyperparameters={**hp, "batch_size": p.batch_size, "width": p.width},
             architecture={"backbone": self.backbone, "layers": layers, "searched": arch is not None,
                           "kernels": list(self.space.kernels),
                           "dilations": list(self.space.dilations)},
@@ -325,10 +383,8 @@ class Dasha(Method):
     def predict(self, inputs: TestInputs) -> np.ndarray:
         if self.model is None:
             raise ConfigError("DASHA.predict called before fit")
-        if not isinstance(inputs, ArrayInputs):
-            raise DataError(f"DASHA predicts array inputs, got {type(inputs).__name__}")
-        scores = predict_scores(self.model, inputs, self.params["eval_batch_size"], self.ctx.device,
-                                mixed_precision=bool(self.params.get("mixed_precision", True)))
+        scores = predict_scores(self.model, array_inputs(inputs, "DASHA"), self.params.eval_batch_size, self.ctx.device,
+                                mixed_precision=bool(self.params.mixed_precision))
         if self.spec.problem is ProblemType.REGRESSION:
             return scores.reshape(len(scores), *self.target_shape)
         return scores_to_outputs(scores, self.spec.problem)
@@ -342,21 +398,23 @@ class Dasha(Method):
 class ResNet1DBaseline(Dasha):
     """DASHA's 1-D ResNet with default kernels and fixed hyperparameters (no search, no HPO)."""
 
+    description: ClassVar[str] = "DASHA's 1-D ResNet, default kernels, fixed hyperparameters"
+
     tuned: ClassVar[bool] = False
     domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
-    defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "resnet1d",
-                                          "search": False, "tune": False, "width": 64,
-                                          "lr": 0.05, "retrain_epochs": 20}
+    Params: ClassVar[type[MethodParams]] = ResNet1DParams
     budget_params: ClassVar[dict[str, str]] = {}
 
 
 class WRNBaseline(Dasha):
     """DASHA's Wide-ResNet with 3x3 kernels and fixed hyperparameters (no search, no HPO)."""
 
+    description: ClassVar[str] = (
+        "pre-activation Wide-ResNet, 3x3 kernels, fixed hyperparameters"
+    )
+
     tuned: ClassVar[bool] = False
     domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
-    defaults: ClassVar[dict[str, Any]] = {**Dasha.defaults, "backbone": "wrn", "search": False,
-                                          "tune": False, "width": 2, "depth": 16, "lr": 0.05,
-                                          "retrain_epochs": 30}
+    Params: ClassVar[type[MethodParams]] = WRNParams
     #: the same training epochs as DASHA's final fit at each budget (equal work)
     budget_params: ClassVar[dict[str, str]] = {"retrain_epochs": "retrain_epochs"}

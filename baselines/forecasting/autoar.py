@@ -15,51 +15,68 @@ the validation windows (:class:`~.linear.WindowScorer`), whatever the number of 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sfmbench.data import SeriesSplit, TrainData
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 
 from .ar import ARModel, difference, forecast_map, lag_gram, nested_ar_fits
-from .base import TailMapForecaster, check_series, train_and_val_rows
+from .base import TailMapForecaster, TailMapParams, check_series, train_and_val_rows
 from .linear import TailMap, WindowScorer
 from .stationarity import kpss_order
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 #: how many of the best (p, d) candidates a run reports with their validation MSE
 REPORT_TOP = 5
 
 
+@dataclass
+class AutoARParams(TailMapParams):
+    """Auto-AR's search: lags p and differencing orders d, chosen on validation."""
+
+    lags: Any = param("all", "'all' (every p in 1..lookback - d) or a list of lags")
+    d_candidates: Any = param("kpss", "'kpss' (bounded KPSS test on train) or a list of orders "
+                                      "out of 0, 1, 2")
+    kpss_alpha: float = param(0.05, "significance level of the KPSS test")
+    kpss_regression: str = param("c", "KPSS null hypothesis: c (level) or ct (trend)")
+    ridge: float = param(0.0, "relative ridge on the lag coefficients (0 = plain OLS)")
+    max_chunk_rows: int = param(32768)
+
+
 class AutoAR(TailMapForecaster):
     """Tuned linear autoregression (Xu et al., ICLR 2025), selected on validation only."""
 
+    description: ClassVar[str] = (
+        "Auto-AR: global linear AR(p) on differenced channels, p and d chosen on validation"
+    )
+
     tuned: ClassVar[bool] = True
     deterministic: ClassVar[bool] = True   # least squares over a full lag grid: no seed
-    defaults: ClassVar[dict[str, Any]] = {
-        "lags": "all",               # every p in 1..lookback - d, or an explicit list
-        "d_candidates": "kpss",      # "kpss" (bounded test on train) or a list such as [0, 1, 2]
-        "kpss_alpha": 0.05,
-        "kpss_regression": "c",
-        "ridge": 0.0,                # relative ridge on the lag coefficients (0 = plain OLS)
-        "max_chunk_rows": 32768,
-    }
+    Params: ClassVar[type[MethodParams]] = AutoARParams
+    params: AutoARParams
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.model: ARModel | None = None
 
     # --- configuration ------------------------------------------------------------------------
     def _d_candidates(self, train: SeriesSplit) -> list[int]:
-        spec = self.params["d_candidates"]
+        spec = self.params.d_candidates
         if isinstance(spec, str):
             if spec != "kpss":
                 raise ConfigError(f"d_candidates={spec!r} is not understood",
                                   "use 'kpss' or a list of orders out of 0, 1, 2")
-            return [kpss_order(train.values, 2, float(self.params["kpss_alpha"]),
-                               str(self.params["kpss_regression"]))]
+            return [kpss_order(train.values, 2, float(self.params.kpss_alpha),
+                               str(self.params.kpss_regression))]
         ds = sorted({int(d) for d in (spec if isinstance(spec, Sequence) else [spec])})
         if not ds or any(d not in (0, 1, 2) for d in ds):
             raise ConfigError(f"d_candidates={spec!r} must be orders out of 0, 1, 2")
@@ -72,7 +89,7 @@ class AutoAR(TailMapForecaster):
         if limit < 1:
             raise DataError(f"the series is too short for AR: lookback {lookback}, "
                             f"differencing {d}", "use a longer lookback or a smaller d")
-        spec = self.params["lags"]
+        spec = self.params.lags
         if isinstance(spec, str):
             if spec != "all":
                 raise ConfigError(f"lags={spec!r} is not understood",
@@ -96,7 +113,7 @@ class AutoAR(TailMapForecaster):
         ds = self._d_candidates(train)
         seconds["differencing"] = time.perf_counter() - t0
         grids = {d: self._lag_grid(val.lookback, d, len(train.values)) for d in ds}
-        ridge = float(self.params["ridge"])
+        ridge = float(self.params.ridge)
 
         t0 = time.perf_counter()
         scorer = WindowScorer(val, max(max(g) + d for d, g in grids.items()), self.chunk_rows)

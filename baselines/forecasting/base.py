@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from sfmbench.data import ForecastInputs, SeriesSplit, TestInputs, TrainData
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import Method
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType
 
 from .linear import DEFAULT_CHUNK_ROWS, TailMap, predict_inputs
@@ -41,12 +43,20 @@ def train_and_val_rows(train: SeriesSplit, val: SeriesSplit) -> np.ndarray:
     return np.concatenate([train.values, val.own], axis=0)
 
 
+@dataclass
+class TailMapParams(MethodParams):
+    """Parameters every closed-form forecaster shares."""
+
+    max_chunk_rows: int = param(DEFAULT_CHUNK_ROWS, "rows per chunk of the windowed matrix "
+                                                    "products (memory vs. speed)")
+
+
 class TailMapForecaster(Method):
     """A forecaster whose prediction is an affine map of each channel's recent values."""
 
     kind: ClassVar[str] = "baseline"
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.FORECASTING})
-    defaults: ClassVar[dict[str, Any]] = {"max_chunk_rows": DEFAULT_CHUNK_ROWS}
+    Params: ClassVar[type[MethodParams]] = TailMapParams
 
     @abstractmethod
     def tail_map(self, horizon: int) -> TailMap:
@@ -54,7 +64,7 @@ class TailMapForecaster(Method):
 
     @property
     def chunk_rows(self) -> int:
-        rows = int(self.params.get("max_chunk_rows") or DEFAULT_CHUNK_ROWS)
+        rows = int(self.params.max_chunk_rows or DEFAULT_CHUNK_ROWS)
         if rows < 1:
             raise ConfigError(f"max_chunk_rows must be positive, got {rows}")
         return rows

@@ -9,7 +9,9 @@ the optuna layer, then the model is refit on train + val's own rows.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import optuna
@@ -17,10 +19,15 @@ import optuna
 from sfmbench.data import TrainData
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.tuning import best_trial, optimize
 
-from .base import TailMapForecaster, check_series, train_and_val_rows
+from .base import TailMapForecaster, TailMapParams, check_series, train_and_val_rows
 from .linear import TailMap, WindowScorer, solve_normal, window_gram
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 
 def moving_average_operator(length: int, kernel: int) -> np.ndarray:
@@ -45,24 +52,36 @@ def decomposition_basis(length: int, kernel: int) -> np.ndarray:
     return b
 
 
+@dataclass
+class DLinearParams(TailMapParams):
+    """DLinear's decomposition and its ridge grid (chosen on validation)."""
+
+    window: Optional[int] = param(None, "lookback values used (null = the task's whole "
+                                        "lookback)")
+    kernel: int = param(25, "moving-average kernel of the trend/seasonal decomposition")
+    ridges: list[float] = param([1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0],
+                                "ridge values searched, relative to the mean Gram per row")
+    max_chunk_rows: int = param(4096)
+
+
 class DLinear(TailMapForecaster):
     """Seasonal-trend decomposition + shared direct linear maps, ridge chosen on validation."""
 
+    description: ClassVar[str] = (
+        "DLinear-style trend/seasonal linear maps, closed-form ridge chosen on validation"
+    )
+
     tuned: ClassVar[bool] = True
     deterministic: ClassVar[bool] = True   # closed-form ridge over a full grid: no seed
-    defaults: ClassVar[dict[str, Any]] = {
-        "window": None,              # lookback values used (default: the task's whole lookback)
-        "kernel": 25,
-        "ridges": [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0],   # relative to the mean Gram per row
-        "max_chunk_rows": 4096,
-    }
+    Params: ClassVar[type[MethodParams]] = DLinearParams
+    params: DLinearParams
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.map: TailMap | None = None
 
     def _window(self, lookback: int) -> int:
-        window = min(int(self.params["window"] or lookback), lookback)
+        window = min(int(self.params.window or lookback), lookback)
         if window < 1:
             raise ConfigError(f"dlinear window {window} must be positive")
         return window
@@ -81,8 +100,8 @@ class DLinear(TailMapForecaster):
         if len(train.values) < window + h:
             raise DataError(f"train has {len(train.values)} rows, one window needs {window + h}",
                             "use a shorter window or more training rows")
-        basis = decomposition_basis(window, int(self.params["kernel"]))
-        ridges = sorted({float(r) for r in self.params["ridges"]})
+        basis = decomposition_basis(window, int(self.params.kernel))
+        ridges = sorted({float(r) for r in self.params.ridges})
         if not ridges or min(ridges) < 0:
             raise ConfigError(f"ridges={self.params['ridges']!r} must be non-negative numbers")
         t0 = time.perf_counter()
@@ -109,7 +128,7 @@ class DLinear(TailMapForecaster):
         seconds["refit"] = time.perf_counter() - t0
         return FitReport(best_val_metric=float(best.value),
                          hyperparameters={"ridge": ridge, "window": window,
-                                          "kernel": int(self.params["kernel"])},
+                                          "kernel": int(self.params.kernel)},
                          n_trials=len(study.trials), stage_seconds=seconds,
                          tune_seconds=seconds.get("ridge"))
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import optuna
@@ -10,10 +12,15 @@ import optuna
 from sfmbench.data import TrainData
 from sfmbench.errors import ConfigError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.tuning import best_trial, optimize
 
-from .base import TailMapForecaster, check_series
+from .base import TailMapForecaster, TailMapParams, check_series
 from .linear import TailMap, WindowScorer
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 
 def seasonal_map(period: int, horizon: int) -> TailMap:
@@ -26,6 +33,8 @@ def seasonal_map(period: int, horizon: int) -> TailMap:
 class LastValue(TailMapForecaster):
     """Repeat each channel's last observed value over the horizon."""
 
+    description: ClassVar[str] = "repeat the last observed value"
+
     deterministic: ClassVar[bool] = True
 
     def fit(self, train: TrainData, val: TrainData) -> FitReport:
@@ -37,21 +46,33 @@ class LastValue(TailMapForecaster):
         return seasonal_map(1, horizon)
 
 
+@dataclass
+class SeasonalNaiveParams(TailMapParams):
+    """The season length: fixed, or chosen out of candidates on validation."""
+
+    period: Any = param("auto", "season length: an int, or auto = the best of periods on "
+                                "validation")
+    periods: list[int] = param([24, 168], "candidate periods for period: auto")
+    max_chunk_rows: int = param(32768)
+
+
 class SeasonalNaive(TailMapForecaster):
     """Repeat the last season; ``period: auto`` picks it from ``periods`` on validation."""
 
+    description: ClassVar[str] = "repeat the last season (period chosen on validation)"
+
     deterministic: ClassVar[bool] = True   # a full grid over the periods: no seed
 
-    defaults: ClassVar[dict[str, Any]] = {"period": "auto", "periods": [24, 168],
-                                          "max_chunk_rows": 32768}
+    Params: ClassVar[type[MethodParams]] = SeasonalNaiveParams
+    params: SeasonalNaiveParams
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.period: int | None = None
 
     def _candidates(self, lookback: int) -> list[int]:
-        period = self.params["period"]
-        raw = self.params["periods"] if period in (None, "auto") else [period]
+        period = self.params.period
+        raw = self.params.periods if period in (None, "auto") else [period]
         try:
             cands = sorted({int(p) for p in raw})
         except (TypeError, ValueError):

@@ -10,7 +10,9 @@ deep baseline: a floor that any FM or network should clear.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import optuna
@@ -19,12 +21,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from sfmbench.codecs.dna import ALPHABET
-from sfmbench.data import ArrayInputs, ArraySplit
+from sfmbench.data import TestInputs, TrainData, array_inputs, array_split
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport, Method
 from sfmbench.metrics import score
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType
 from sfmbench.tuning import best_trial, optimize
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 _ALPHABET = len(ALPHABET)  # A, C, G, T, N
 
@@ -55,28 +62,41 @@ def kmer_features(x: np.ndarray, k: int) -> sp.csr_matrix:
     return normalize(counts)
 
 
+@dataclass
+class KmerParams(MethodParams):
+    """The (k, C) grid searched on validation."""
+
+    k_grid: list[int] = param([3, 4, 5, 6], "k-mer lengths searched")
+    C_grid: list[float] = param([0.01, 0.1, 1.0, 10.0], "inverse L2 strengths C searched")
+    max_iter: int = param(1000, "lbfgs iterations per fit")
+
+
 class KmerLogReg(Method):
     """k-mer frequency profile + logistic regression, k and C picked on validation."""
 
+    description: ClassVar[str] = (
+        "k-mer frequency profile + logistic regression (k and C picked on validation)"
+    )
+
     kind: ClassVar[str] = "baseline"
+    #: a floor, not a tuned baseline: its small (k, C) grid on validation makes it a fair floor
     tuned: ClassVar[bool] = False
     deterministic: ClassVar[bool] = True   # lbfgs over a full (k, C) grid: no seed
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.CLASSIFICATION})
     domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
-    defaults: ClassVar[dict[str, Any]] = {
-        "k_grid": [3, 4, 5, 6],
-        "C_grid": [0.01, 0.1, 1.0, 10.0],
-        "max_iter": 1000,
-    }
+    Params: ClassVar[type[MethodParams]] = KmerParams
+    params: KmerParams
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.model: LogisticRegression | None = None
         self.k: int | None = None
 
-    def fit(self, train: ArraySplit, val: ArraySplit) -> FitReport:  # type: ignore[override]
-        k_grid = [int(k) for k in self.params["k_grid"]]
-        c_grid = [float(c) for c in self.params["C_grid"]]
+    def fit(self, train: TrainData, val: TrainData) -> FitReport:
+        train, val = array_split(train, "kmer-logreg", "train"), array_split(val, "kmer-logreg",
+                                                                             "validation")
+        k_grid = [int(k) for k in self.params.k_grid]
+        c_grid = [float(c) for c in self.params.C_grid]
         if not k_grid or not c_grid:
             raise ConfigError("kmer-logreg needs non-empty k_grid and C_grid",
                               "e.g. model.k_grid=[3,4,5] model.C_grid=[0.1,1.0]")
@@ -90,7 +110,7 @@ class KmerLogReg(Method):
 
         def fit_one(k: int, c: float) -> LogisticRegression:
             if (k, c) not in models:
-                model = LogisticRegression(C=c, max_iter=int(self.params["max_iter"]),
+                model = LogisticRegression(C=c, max_iter=int(self.params.max_iter),
                                            random_state=self.ctx.seed)
                 models[(k, c)] = model.fit(feats(k)[0], train.y)
             return models[(k, c)]
@@ -121,10 +141,11 @@ class KmerLogReg(Method):
         out[:, model.classes_] = model.predict_proba(feats)
         return out
 
-    def predict(self, inputs: ArrayInputs) -> np.ndarray:  # type: ignore[override]
+    def predict(self, inputs: TestInputs) -> np.ndarray:
         if self.model is None or self.k is None:
             raise RuntimeError("kmer-logreg: call fit() before predict()")
-        return self._full_proba(self.model, kmer_features(inputs.x, self.k))
+        x = array_inputs(inputs, "kmer-logreg").x
+        return self._full_proba(self.model, kmer_features(x, self.k))
 
     def parameter_count(self) -> tuple[int | None, int | None]:
         if self.model is None:

@@ -3,17 +3,10 @@ multi-label) and a segmentation UNet (``segmentation_models_pytorch``). Untuned:
 recipe, trained for the budget's ``retrain_epochs``, best-on-validation epoch kept."""
 from __future__ import annotations
 
-from sfmbench.registry import Registry
-
 _MOD = "sfmbench.baselines.satellite.reference"
 
-
-def register(registry: Registry) -> None:
-    registry.register("timm-classifier", f"{_MOD}:TimmClassifier", kind="baseline", tuned=False,
-                      extra="satellite",
-                      description="a timm image classifier (default resnet18, random init) "
-                                  "trained on the task; fixed recipe")
-    registry.register("smp-unet", f"{_MOD}:SmpUNet", kind="baseline", tuned=False,
-                      extra="satellite",
-                      description="segmentation_models_pytorch UNet on a timm encoder "
-                                  "(default resnet18, random init); fixed recipe")
+#: registry name -> class (imported on first use)
+ENTRIES: dict[str, str] = {
+    "timm-classifier": f"{_MOD}:TimmClassifier",
+    "smp-unet": f"{_MOD}:SmpUNet",
+}

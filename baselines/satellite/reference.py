@@ -9,18 +9,25 @@ zero-padded and outputs cropped back.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sfmbench.data import ArrayInputs, ArraySplit, TestInputs, TrainData
+from sfmbench.data import ArraySplit, TestInputs, TrainData, array_inputs
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport, Method
+from sfmbench.params import MethodParams, param
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 
 class PadTo(nn.Module):
@@ -37,17 +44,35 @@ class PadTo(nn.Module):
         return out[..., :h, :w] if self.dense else out
 
 
+@dataclass
+class ImageReferenceParams(MethodParams):
+    """The fixed recipe of the image references (no tuning)."""
+
+    encoder: str = param("resnet18", "encoder name (timm; smp encoder names for smp-unet)")
+    pretrained: bool = param(False, "start from ImageNet weights (false = random init)")
+    lr: float = param(1e-3, "AdamW learning rate")
+    weight_decay: float = param(0.05, "AdamW weight decay")
+    batch_size: int = param(32, "training batch size")
+    eval_batch_size: int = param(256, "batch size of validation and test predictions")
+    epochs: int = param(30, "training epochs (budget: retrain_epochs)")
+
+
+@dataclass
+class SmpUNetParams(ImageReferenceParams):
+    """The UNet's encoder depth besides the shared recipe."""
+
+    encoder_depth: int = param(5, "encoder stages (the decoder has as many)")
+
+
 class _ImageReference(Method):
+    extra: ClassVar[str | None] = "satellite"
     kind: ClassVar[str] = "baseline"
     tuned: ClassVar[bool] = False
     domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
-    defaults: ClassVar[dict[str, Any]] = {
-        "encoder": "resnet18", "pretrained": False, "lr": 1e-3, "weight_decay": 0.05,
-        "batch_size": 32, "eval_batch_size": 256, "epochs": 30,
-    }
+    Params: ClassVar[type[MethodParams]] = ImageReferenceParams
     budget_params: ClassVar[dict[str, str]] = {"retrain_epochs": "epochs"}
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.model: nn.Module | None = None
 
@@ -92,9 +117,7 @@ class _ImageReference(Method):
 
         if self.model is None:
             raise ConfigError(f"{type(self).__name__}.predict called before fit")
-        if not isinstance(inputs, ArrayInputs):
-            raise DataError(f"{type(self).__name__} predicts array inputs")
-        scores = predict_scores(self.model, inputs, int(self.params["eval_batch_size"]),
+        scores = predict_scores(self.model, array_inputs(inputs, type(self).__name__), int(self.params.eval_batch_size),
                                 self.ctx.device)
         return scores_to_outputs(scores, self.spec.problem)
 
@@ -102,14 +125,19 @@ class _ImageReference(Method):
 class TimmClassifier(_ImageReference):
     """``timm.create_model(encoder, in_chans=C, num_classes=K)``."""
 
+    description: ClassVar[str] = (
+        "a timm image classifier (default resnet18, random init) trained on the task; fixed "
+        "recipe"
+    )
+
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
         {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL})
 
     def build(self) -> nn.Module:
         import timm
         try:
-            return timm.create_model(str(self.params["encoder"]),
-                                     pretrained=bool(self.params["pretrained"]),
+            return timm.create_model(str(self.params.encoder),
+                                     pretrained=bool(self.params.pretrained),
                                      in_chans=int(self.spec.input_shape[0]),
                                      num_classes=int(self.spec.num_classes))
         except RuntimeError as exc:
@@ -120,15 +148,20 @@ class TimmClassifier(_ImageReference):
 class SmpUNet(_ImageReference):
     """``segmentation_models_pytorch.Unet(encoder_name, in_channels=C, classes=K)``."""
 
+    description: ClassVar[str] = (
+        "segmentation_models_pytorch UNet on a timm encoder (default resnet18, random init); "
+        "fixed recipe"
+    )
+
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.SEGMENTATION})
-    defaults: ClassVar[dict[str, Any]] = {**_ImageReference.defaults, "encoder_depth": 5}
+    Params: ClassVar[type[MethodParams]] = SmpUNetParams
 
     def build(self) -> nn.Module:
         import segmentation_models_pytorch as smp
-        depth = int(self.params["encoder_depth"])
+        depth = int(self.params.encoder_depth)
         try:
-            net = smp.Unet(encoder_name=str(self.params["encoder"]),
-                           encoder_weights="imagenet" if self.params["pretrained"] else None,
+            net = smp.Unet(encoder_name=str(self.params.encoder),
+                           encoder_weights="imagenet" if self.params.pretrained else None,
                            encoder_depth=depth, decoder_channels=[256, 128, 64, 32, 16][:depth],
                            in_channels=int(self.spec.input_shape[0]),
                            classes=int(self.spec.num_classes))

@@ -7,21 +7,10 @@ Model YAMLs: ``conf/model/orca*.yaml``, ``conf/model/l2g*.yaml``.
 """
 from __future__ import annotations
 
-from typing import Any
+_PKG = "sfmbench.fms.crossmodal"
 
-#: registry name -> (import path, description)
-ADAPTERS: dict[str, tuple[str, str]] = {
-    "orca": ("sfmbench.fms.crossmodal.orca:Orca",
-             "ORCA (Shen et al. 2023): patch embedder aligned by OTDD/MMD, then full "
-             "fine-tuning of any HF encoder"),
-    "l2g": ("sfmbench.fms.crossmodal.l2g:L2G",
-            "L2G (Cheng et al. 2025): DASH-searched CNN embedder aligned by MMD + task loss, "
-            "then full fine-tuning of any HF encoder"),
+#: registry name -> class (imported on first use)
+ENTRIES: dict[str, str] = {
+    "orca": f"{_PKG}.orca:Orca",
+    "l2g": f"{_PKG}.l2g:L2G",
 }
-
-
-def register(registry: Any) -> None:
-    """Register ORCA and L2G (nothing heavy is imported here)."""
-    for name, (target, description) in ADAPTERS.items():
-        registry.register(name, target, kind="fm", domain="cross-modal", problem="classification",
-                          extra="crossmodal", description=description)

@@ -19,25 +19,38 @@ from __future__ import annotations
 import copy
 import math
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import torch
 from torch import nn
 
-from sfmbench.data import ArrayInputs, ArraySplit, ForecastInputs, SeriesSplit, TestInputs, \
-    TrainData
+from sfmbench.data import (
+    ArrayInputs,
+    ArraySplit,
+    ForecastInputs,
+    SeriesSplit,
+    TestInputs,
+    TrainData,
+)
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
 from sfmbench.training import TrainConfig, predict_scores, scores_to_outputs
 from sfmbench.training import train as train_loop
 
-from ..base import FoundationModel
+from ..base import FMParams, FoundationModel
 from .bodies import Body, packaged_body
 from .embedders import PooledHead, TokenHead
 from .source import SourceSet, image_features, text_features
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
 
 def subsample(split: ArraySplit, n: int | None, seed: int) -> ArraySplit:
@@ -75,42 +88,61 @@ class CrossModalNet(nn.Module):
         return self.head(self.body(tokens, grid))
 
 
+@dataclass
+class CrossModalParams(FMParams):
+    """Cross-modal adaptation: the body, the alignment source and objective, the fine-tuning
+    (refine) and the trials that choose alignment and learning rate on validation."""
+
+    model_id: Optional[str] = param("minilm", "the body: a packaged body name, hub id or local "
+                                              "folder")
+    recipe: str = param("full")
+    max_tokens: Optional[int] = param(None, "cap on body tokens (null = the body's maximum)")
+    source: dict[str, Any] = param({"kind": "pydoc", "chunk_tokens": 64, "max_samples": 5000,
+                                    "k": 10},
+                                   "alignment source set: kind, chunk_tokens, max_samples, k "
+                                   "(pseudo-label clusters)")
+    pseudo_label_k: int = param(10, "clusters of the target's pseudo labels (regression, "
+                                    "forecasting)")
+    objective: str = param("otdd", "alignment objective: otdd, mmd or none (no alignment)")
+    embedder_epochs: int = param(60, "alignment steps (0 = no alignment)")
+    align_lr: float = param(1e-3, "embedder learning rate in the alignment")
+    align_batch_size: int = param(256, "target samples per alignment step")
+    otdd_batch_size: int = param(256, "source samples per OTDD evaluation")
+    otdd_class_size: int = param(32, "points per class cloud for OTDD label distances")
+    lr: float = param(5e-5, "fine-tuning learning rate")
+    weight_decay: float = param(1e-5, "fine-tuning weight decay")
+    warmup_fraction: float = param(0.2, "share of the fine-tuning steps with linear warmup")
+    grad_clip: Optional[float] = param(1.0, "gradient-norm clip (null = none)")
+    batch_size: int = param(32, "fine-tuning batch size")
+    eval_batch_size: int = param(128, "batch size of validation and test predictions")
+    epochs: int = param(3, "refine epochs of the chosen configuration (budget: "
+                           "retrain_epochs)")
+    max_train_samples: Optional[int] = param(None, "refine: seeded subset of train (null = "
+                                                   "all)")
+    search_space: dict[str, Any] = param({"objective": ["none", "otdd", "mmd"],
+                                          "lr": [1e-5, 5e-5, 1e-4]})
+    n_trials: int = param(4, "trials (budget: trials)")
+    sampler: str = param("grid")
+    trial_epochs: int = param(1, "epochs of one trial (budget: max_epochs)")
+    trial_train_samples: Optional[int] = param(2000, "seeded training subset of one trial "
+                                                     "(null = all; budget: train_samples)")
+    trial_val_samples: Optional[int] = param(1000, "evenly spaced validation subset of one "
+                                                   "trial (null = all)")
+    min_epochs: int = param(1, "successive halving of trials when trial_epochs > 1: first "
+                               "rung (budget: min_epochs)")
+    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+
+
 class CrossModalAdapter(FoundationModel):
     """Base of ORCA and L2G: any Hugging Face encoder adapted to 1-D and 2-D tasks."""
+
+    extra: ClassVar[str | None] = "crossmodal"
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
         {ProblemType.CLASSIFICATION, ProblemType.REGRESSION, ProblemType.FORECASTING})
     recipes: ClassVar[frozenset[str]] = frozenset({"full"})
-    defaults: ClassVar[dict[str, Any]] = {
-        **FoundationModel.defaults,
-        "model_id": "minilm",
-        "recipe": "full",
-        "max_tokens": None,            # cap on body tokens (None = the body's maximum)
-        "source": {"kind": "pydoc", "chunk_tokens": 64, "max_samples": 5000, "k": 10},
-        "pseudo_label_k": 10,
-        "objective": "otdd",           # otdd | mmd | none (no alignment)
-        "embedder_epochs": 60,         # alignment steps; 0 = no alignment
-        "align_lr": 1e-3,
-        "align_batch_size": 256,       # target samples per alignment step
-        "otdd_batch_size": 256,        # source samples per OTDD evaluation
-        "otdd_class_size": 32,         # points per class cloud for label distances
-        "lr": 5e-5,
-        "weight_decay": 1e-5,
-        "warmup_fraction": 0.2,
-        "grad_clip": 1.0,
-        "batch_size": 32,
-        "eval_batch_size": 128,
-        "epochs": 3,                   # refine epochs
-        "max_train_samples": None,     # refine: seeded subset of train (None = all)
-        "search_space": {"objective": ["none", "otdd", "mmd"], "lr": [1e-5, 5e-5, 1e-4]},
-        "n_trials": 4,
-        "sampler": "grid",
-        "trial_epochs": 1,
-        "trial_train_samples": 2000,
-        "trial_val_samples": 1000,
-        "min_epochs": 1,               # successive halving of trials (when trial_epochs > 1)
-        "reduction_factor": 2,
-    }
+    Params: ClassVar[type[MethodParams]] = CrossModalParams
+    params: CrossModalParams
 
     #: the budget's counts (conf/budget/*.yaml, sfmbench.budget) -> these parameters; trials
     #: equal every tuned method's at the same budget
@@ -119,13 +151,13 @@ class CrossModalAdapter(FoundationModel):
         "train_samples": "trial_train_samples", "min_epochs": "min_epochs",
         "reduction_factor": "reduction_factor"}
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         if len(spec.input_shape) not in (2, 3):
             raise DataError(f"{type(self).__name__} takes (C, L) or (C, H, W) samples or "
                             f"series windows, task {spec.name!r} has shape {spec.input_shape}")
         objectives = list(dict(self.params.get("search_space") or {}).get("objective", []))
-        for objective in [self.params["objective"], *objectives]:
+        for objective in [self.params.objective, *objectives]:
             if objective not in self.objectives:
                 raise ConfigError(f"unknown alignment objective {objective!r} for "
                                   f"{type(self).__name__}",
@@ -161,7 +193,7 @@ class CrossModalAdapter(FoundationModel):
         return super().load_source(**kwargs)
 
     def new_body(self) -> Body:
-        body = Body(self.source, dtype=self.torch_dtype() if self.params["dtype"] != "auto"
+        body = Body(self.source, dtype=self.torch_dtype() if self.params.dtype != "auto"
                     else torch.float32)
         return body
 
@@ -199,7 +231,7 @@ class CrossModalAdapter(FoundationModel):
         if self.spec.problem is ProblemType.CLASSIFICATION:
             return np.asarray(train.y, dtype=np.int64)
         from .losses import pseudo_labels
-        return pseudo_labels(train.y, int(self.params["pseudo_label_k"]), self.ctx.seed)
+        return pseudo_labels(train.y, int(self.params.pseudo_label_k), self.ctx.seed)
 
     # -- network -------------------------------------------------------------------------------
     def make_head(self, body: Body, n_tokens: int) -> nn.Module:
@@ -353,15 +385,15 @@ class CrossModalAdapter(FoundationModel):
         """Text bodies: text through the body's embedding layer (default: pydoc topics).
         Image bodies: images from ``source: {kind: npy, path: FILE}`` ((N, 3, H, W) floats)
         through the body's patch embedding; without them only ``objective: none`` runs."""
-        cfg = dict(self.params["source"] or {})
+        cfg = dict(self.params.source or {})
         if body.modality == "text":
             return text_features(body, cfg, self.ctx.seed)
         if cfg.get("kind") == "npy":
             images = np.load(cfg.get("path", ""), allow_pickle=False)
             return image_features(body, images, int(cfg.get("k", 10)), self.ctx.seed)
         space = dict(self.params.get("search_space") or {})
-        wanted = {self.params["objective"], *space.get("objective", [])} - {"none"}
-        if wanted and int(self.params["embedder_epochs"] or 0) > 0:
+        wanted = {self.params.objective, *space.get("objective", [])} - {"none"}
+        if wanted and int(self.params.embedder_epochs or 0) > 0:
             raise ConfigError(f"aligning an image body needs source images "
                               f"(objectives {sorted(wanted)} requested)",
                               "give model.source={kind: npy, path: images.npy} with (N, 3, H, "
@@ -384,7 +416,7 @@ class CrossModalAdapter(FoundationModel):
             raise DataError(f"{type(self).__name__} cannot predict {type(inputs).__name__}")
         if len(x) == 0:
             return np.zeros((0, *self.target_shape), np.float32)
-        scores = predict_scores(self.model, x, int(self.params["eval_batch_size"]),
+        scores = predict_scores(self.model, x, int(self.params.eval_batch_size),
                                 self.ctx.device)
         if self.spec.problem is ProblemType.CLASSIFICATION:
             return scores_to_outputs(scores, self.spec.problem)

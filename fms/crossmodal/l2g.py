@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import torch
@@ -25,52 +27,67 @@ from torch import nn
 
 from sfmbench.data import ArraySplit
 from sfmbench.errors import DataError
+from sfmbench.params import MethodParams, param
 from sfmbench.seeding import seed_everything
 from sfmbench.specs import ProblemType
 from sfmbench.training import TrainConfig, loss_for, scaled_milestones, sgd, step_schedule
 from sfmbench.training import train as train_loop
 
-from .adapter import CrossModalAdapter, subsample
+from .adapter import CrossModalAdapter, CrossModalParams, subsample
 from .bodies import Body
 from .embedders import SearchedCNNEmbed, token_stride
 from .losses import gaussian_mmd
 from .source import SourceSet
 
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
+
+
+@dataclass
+class L2GParams(CrossModalParams):
+    """L2G: a DASH-searched CNN embedder (stage 1), aligned by MMD + task loss (stage 2)."""
+
+    objective: str = param("mmd", "alignment objective: mmd or none (no alignment)")
+    embedder_width: int = param(128, "CNN channels: C -> w -> 2w -> d")
+    embedder_dropout: float = param(0.0, "dropout in the CNN embedder")
+    kernels: list[int] = param([3, 5, 7, 9, 11], "kernel sizes of the DASH search")
+    dilations: list[int] = param([1, 3, 5, 7], "dilations of the DASH search")
+    search_width: int = param(128, "channels of the search net")
+    search_epochs: int = param(80, "DASH search epochs (budget: search_epochs)")
+    search_batch_fraction: float = param(0.2, "share of the batches seen per search epoch")
+    search_subsample: Optional[int] = param(None, "search training samples (null = all; "
+                                                  "budget: search_samples)")
+    search_batch_size: int = param(128, "batch size of the search")
+    search_lr: float = param(0.1, "SGD learning rate of the network weights in the search")
+    search_arch_lr: float = param(0.05, "SGD learning rate of the architecture weights")
+    search_weight_decay: float = param(5e-4, "weight decay in the search")
+    grad_scale: float = param(100.0, "factor on the architecture weights' gradients")
+    embedder_epochs: int = param(100, "alignment epochs (0 = no alignment)")
+    pretrain_fraction: float = param(0.6, "share of the alignment epochs on task loss only")
+    align_lr: float = param(0.01, "SGD learning rate of the alignment")
+    align_momentum: float = param(0.99, "SGD momentum of the alignment")
+    align_weight_decay: float = param(5e-4, "weight decay of the alignment")
+    align_samples: Optional[int] = param(None, "seeded subset of train for the alignment "
+                                               "(null = all)")
+    align_batch_size: int = param(256)
+    search_space: dict[str, Any] = param({"objective": ["none", "mmd"], "lr": [1e-5, 5e-5]})
+
 
 class L2G(CrossModalAdapter):
     """L2G cross-modal fine-tuning of a text encoder on 1-D inputs (genomics, time series)."""
+
+    description: ClassVar[str] = (
+        "L2G (Cheng et al. 2025): DASH-searched CNN embedder aligned by MMD + task loss, then "
+        "full fine-tuning of any HF encoder"
+    )
 
     pretraining_data: ClassVar[str] = (
         "the body's own pretraining corpus (default body all-MiniLM-L6-v2: 1B+ sentence pairs, "
         "on a BERT pretrained on BooksCorpus + Wikipedia); alignment source: Python's pydoc "
         "help topics through the body's embedding layer")
-    defaults: ClassVar[dict[str, Any]] = {
-        **CrossModalAdapter.defaults,
-        "objective": "mmd",
-        "embedder_width": 128,          # CNN channels: C -> w -> 2w -> d
-        "embedder_dropout": 0.0,
-        # stage 1: DASH search (DASHA's search over its 1-D ResNet)
-        "kernels": [3, 5, 7, 9, 11],
-        "dilations": [1, 3, 5, 7],
-        "search_width": 128,
-        "search_epochs": 80,
-        "search_batch_fraction": 0.2,
-        "search_subsample": None,
-        "search_batch_size": 128,       # published
-        "search_lr": 0.1,
-        "search_arch_lr": 0.05,
-        "search_weight_decay": 5e-4,
-        "grad_scale": 100.0,
-        # stage 2: alignment
-        "embedder_epochs": 100,
-        "pretrain_fraction": 0.6,       # alpha = 0 for this share of the alignment epochs
-        "align_lr": 0.01,
-        "align_momentum": 0.99,
-        "align_weight_decay": 5e-4,
-        "align_samples": None,          # seeded subset of train for alignment (None = all)
-        "align_batch_size": 256,
-        "search_space": {"objective": ["none", "mmd"], "lr": [1e-5, 5e-5]},
-    }
+    Params: ClassVar[type[MethodParams]] = L2GParams
+    params: L2GParams
     objectives: ClassVar[tuple[str, ...]] = ("mmd", "none")
     align_keys: ClassVar[tuple[str, ...]] = ("objective", "embedder_epochs", "align_lr",
                                              "align_momentum")
@@ -78,7 +95,7 @@ class L2G(CrossModalAdapter):
         **CrossModalAdapter.budget_params, "search_epochs": "search_epochs",
         "search_samples": "search_subsample"}
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         if len(spec.input_shape) != 2:
             raise DataError(f"L2G takes 1-D inputs ((C, L) samples or series windows), task "
@@ -88,8 +105,13 @@ class L2G(CrossModalAdapter):
 
     # stage 1 -------------------------------------------------------------------------------
     def prepare(self, train: ArraySplit, val: ArraySplit) -> dict[str, float]:
-        from sfmbench.baselines.dasha.mixture import SearchSpace, arch_parameters, \
-            scale_arch_gradients, selected_architecture, weight_parameters
+        from sfmbench.baselines.dasha.mixture import (
+            SearchSpace,
+            arch_parameters,
+            scale_arch_gradients,
+            selected_architecture,
+            weight_parameters,
+        )
         from sfmbench.baselines.dasha.networks import MixtureConvs, build_backbone
 
         p = self.params
@@ -166,5 +188,5 @@ class L2G(CrossModalAdapter):
 
     def architecture(self, net: Any) -> dict[str, Any]:
         return {**super().architecture(net), "searched_layers": [list(kd) for kd in self.arch]
-                if self.arch else None, "kernels": list(self.params["kernels"]),
-                "dilations": list(self.params["dilations"])}
+                if self.arch else None, "kernels": list(self.params.kernels),
+                "dilations": list(self.params.dilations)}

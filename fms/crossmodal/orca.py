@@ -13,6 +13,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,22 +22,36 @@ import torch
 from torch import nn
 
 from sfmbench.data import ArraySplit
+from sfmbench.params import MethodParams, param
 
-from .adapter import CrossModalAdapter
+from .adapter import CrossModalAdapter, CrossModalParams
 from .bodies import Body
 from .embedders import PatchEmbed1d, PatchEmbed2d, token_stride
 from .losses import OTDD, gaussian_mmd
 from .source import SourceSet
 
 
+@dataclass
+class OrcaParams(CrossModalParams):
+    """ORCA: a patch embedder; images are resized for vision bodies."""
+
+    image_size: int = param(224, "image side for a vision body")
+
+
 class Orca(CrossModalAdapter):
     """ORCA cross-modal fine-tuning of a text (1-D) or vision (2-D) encoder."""
+
+    description: ClassVar[str] = (
+        "ORCA (Shen et al. 2023): patch embedder aligned by OTDD/MMD, then full fine-tuning "
+        "of any HF encoder"
+    )
 
     pretraining_data: ClassVar[str] = (
         "the body's own pretraining corpus (default body all-MiniLM-L6-v2: 1B+ sentence pairs, "
         "on a BERT pretrained on BooksCorpus + Wikipedia); alignment source: Python's pydoc "
         "help topics through the body's embedding layer")
-    defaults: ClassVar[dict[str, Any]] = {**CrossModalAdapter.defaults, "image_size": 224}
+    Params: ClassVar[type[MethodParams]] = OrcaParams
+    params: OrcaParams
 
     def make_embedder(self, body: Body, p: dict[str, Any]) -> nn.Module:
         if len(self.spatial) == 1:

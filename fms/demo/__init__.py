@@ -9,12 +9,5 @@ labels it as such. It is not a published model.
 """
 from __future__ import annotations
 
-from typing import Any
-
-
-def register(registry: Any) -> None:
-    """Register the demo FM (nothing heavy is imported here)."""
-    registry.register("demo-fm", "sfmbench.fms.demo.model:DemoFM", kind="fm",
-                      domain="timeseries", problem="forecasting",
-                      description="demo FM: patch transformer pretrained by sfmbench in seconds "
-                                  "on generated series (not a published model)")
+#: registry name -> class (imported on first use)
+ENTRIES: dict[str, str] = {"demo-fm": "sfmbench.fms.demo.model:DemoFM"}

@@ -9,8 +9,10 @@ scored on validation windows; the best trial's model predicts the test inputs.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import torch
@@ -19,31 +21,54 @@ from sfmbench.data import SeriesSplit, TrainData
 from sfmbench.method import FitReport
 from sfmbench.metrics import score
 from sfmbench.monitor import report_stage
+from sfmbench.params import MethodParams, param
 from sfmbench.seeding import seed_everything
 
-from ..timeseries.forecaster import WindowForecaster, evenly_spaced
+from ..timeseries.forecaster import WindowForecaster, WindowParams, evenly_spaced
 from .network import Forecaster, from_pretrained
 from .pretrain import CHECKPOINT_NAME, PRETRAINING, ensure_pretrained
 
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
+
 #: ``model_id`` naming the demo checkpoint in the model cache
 DEMO_ID = "demo-fm"
+
+
+@dataclass
+class DemoParams(WindowParams):
+    """The demo FM's fine-tuning (learning rate chosen on validation)."""
+
+    model_id: Optional[str] = param(DEMO_ID)
+    recipe: str = param("full")
+    search_space: dict[str, Any] = param({"learning_rate": [1.0e-3, 3.0e-3]})
+    sampler: str = param("grid")
+    n_trials: int = param(2)
+    epochs: int = param(3, "fine-tuning epochs per trial")
+    train_windows: Optional[int] = param(512, "training windows per epoch, evenly spaced "
+                                              "(null = all)")
+    batch_size: int = param(128)
+    val_windows: Optional[int] = param(256)
 
 
 class DemoFM(WindowForecaster):
     """Small patch transformer pretrained by sfmbench on generated series (a demo, not a
     published model): masked-patch pretraining, then a fine-tuned linear forecasting head."""
 
+    description: ClassVar[str] = (
+        "demo FM: patch transformer pretrained by sfmbench in seconds on generated series "
+        "(not a published model)"
+    )
+
     recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full"})
     pretraining_data: ClassVar[str] = (
         f"{PRETRAINING['n_series']} generated series x {PRETRAINING['length']} steps, "
         f"{PRETRAINING['steps']} masked-patch steps (sfmbench demo corpus)")
-    defaults: ClassVar[dict[str, Any]] = {
-        **WindowForecaster.defaults, "model_id": DEMO_ID, "recipe": "full",
-        "search_space": {"learning_rate": [1.0e-3, 3.0e-3]}, "sampler": "grid",
-        "n_trials": 2, "epochs": 3, "train_windows": 512, "batch_size": 128,
-        "val_windows": 256}
+    Params: ClassVar[type[MethodParams]] = DemoParams
+    params: DemoParams
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         self.model: Forecaster | None = None
 
@@ -77,15 +102,15 @@ class DemoFM(WindowForecaster):
                                                     train.horizon)
         return self.fit_report(
             best_val_metric=result.value, hyperparameters=dict(result.params),
-            n_trials=result.n_trials, epochs=int(self.params["epochs"]),
+            n_trials=result.n_trials, epochs=int(self.params.epochs),
             stage_seconds={"load": loaded - started, "tune": result.seconds},
-            extra={"checkpoint": CHECKPOINT_NAME if self.params["model_id"] == DEMO_ID
-                   else str(self.params["model_id"])})
+            extra={"checkpoint": CHECKPOINT_NAME if self.params.model_id == DEMO_ID
+                   else str(self.params.model_id)})
 
     def _training_series(self, train: SeriesSplit) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``train_windows`` evenly spaced training windows, as univariate series."""
         origins = train.window_origins()
-        x, y = train.windows(origins[evenly_spaced(len(origins), self.params["train_windows"])])
+        x, y = train.windows(origins[evenly_spaced(len(origins), self.params.train_windows)])
         n, length, channels = x.shape
         return (np.ascontiguousarray(x.transpose(0, 2, 1)).reshape(n * channels, length),
                 np.ascontiguousarray(y.transpose(0, 2, 1)).reshape(n * channels, -1))
@@ -100,7 +125,7 @@ class DemoFM(WindowForecaster):
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-4)
         xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32))
         gen = torch.Generator().manual_seed(self.ctx.seed)
-        bs, epochs = int(self.params["batch_size"]), int(self.params["epochs"])
+        bs, epochs = int(self.params.batch_size), int(self.params.epochs)
         model.train()
         for epoch in range(epochs):
             report_stage("demo-fm fine-tune epoch", epoch + 1, epochs)

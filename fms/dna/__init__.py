@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-#: registry name -> (import path, description)
-ADAPTERS: dict[str, tuple[str, str]] = {
-    "nucleotide-transformer": (
-        "sfmbench.fms.dna.families:NucleotideTransformer",
-        "Nucleotide Transformer v1/v2 (ESM architecture, 6-mer tokens); v2 needs remote code"),
-    "dnabert2": ("sfmbench.fms.dna.families:DNABERT2",
-                 "DNABERT-2 (BPE tokens, ALiBi BERT); needs remote code"),
-    "hyenadna": ("sfmbench.fms.dna.families:HyenaDNA",
-                 "HyenaDNA (character tokens, Hyena operators); needs remote code"),
-    "caduceus": ("sfmbench.fms.dna.families:Caduceus",
-                 "Caduceus (character tokens, bidirectional RC-equivariant Mamba); needs remote "
-                 "code and mamba-ssm"),
+_PKG = "sfmbench.fms.dna"
+
+#: registry name -> class (imported on first use)
+ENTRIES: dict[str, str] = {
+    "nucleotide-transformer": f"{_PKG}.families:NucleotideTransformer",
+    "dnabert2": f"{_PKG}.families:DNABERT2",
+    "hyenadna": f"{_PKG}.families:HyenaDNA",
+    "caduceus": f"{_PKG}.families:Caduceus",
 }
 
 
@@ -34,11 +30,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def register(registry: Any) -> None:
-    """Register the DNA FM adapters (nothing heavy is imported here)."""
-    for name, (target, description) in ADAPTERS.items():
-        registry.register(name, target, kind="fm", domain="genomics", problem="classification",
-                          extra="genomics", description=description)
-
-
-__all__ = ["ADAPTERS", "register", *_LAZY]
+__all__ = ["ENTRIES", *_LAZY]

@@ -20,22 +20,28 @@ labels never reach the adapter.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError, SfmbenchError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType
 
-from ..base import FoundationModel
+from ..base import FMParams, FoundationModel
 from .backbone import POOLINGS, tokenizer_needs_remote_code
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
+
+    from sfmbench.context import RunContext
+    from sfmbench.specs import TaskSpec
 
     from .inputs import TokenizedSplit
 
@@ -57,10 +63,36 @@ SEARCHABLE = ("learning_rate", "epochs", "weight_decay", "head_dropout", "batch_
 _NO_LIMIT = 1_000_000
 
 
+@dataclass
+class DNAParams(FMParams):
+    """A DNA language model with a linear head: pooling, batches, regularisation and the
+    budget's tuning counts (the same as DASHA's)."""
+
+    recipe: str = param("full", "fine-tuning recipe: frozen (a linear probe, an explicit "
+                                "opt-in), full or lora")
+    pooling: str = param("mean", "pooling of the token states: mean, cls or last")
+    max_length: Optional[int] = param(None, "tokens per sequence (null = the tokenizer's "
+                                            "limit)")
+    batch_size: int = param(32, "fine-tuning batch size")
+    head_batch_size: int = param(256, "batch size of the frozen recipe's head")
+    eval_batch_size: int = param(64, "batch size of validation and test predictions")
+    weight_decay: float = param(0.01, "AdamW weight decay")
+    grad_clip: Optional[float] = param(1.0, "gradient-norm clip (null or 0 = none)")
+    head_dropout: float = param(0.0, "dropout before the linear head")
+    max_train_samples: Optional[int] = param(None, "seeded subset of train per tuning trial "
+                                                   "(null = all; budget: train_samples)")
+    n_trials: int = param(2, "tuning trials (budget: trials)")
+    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
+    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+    max_epochs: int = param(3, "epochs of one trial, the top rung (budget: max_epochs)")
+    first_trial: dict[str, Any] = param({}, "the family's published recipe, enqueued as "
+                                            "trial 0")
+
+
 class DNAFoundationModel(FoundationModel):
     """A DNA language model with a linear head over pooled token states.
 
-    Params (besides :attr:`FoundationModel.defaults`): ``pooling`` (``mean``, ``cls`` or
+    Params (:class:`DNAParams`, besides those of every FM): ``pooling`` (``mean``, ``cls`` or
     ``last``), ``max_length`` (tokens; null = the tokenizer's limit), ``batch_size``
     (fine-tuning), ``head_batch_size`` (the frozen recipe's head), ``eval_batch_size``,
     ``weight_decay``, ``grad_clip``, ``head_dropout``,
@@ -71,41 +103,24 @@ class DNAFoundationModel(FoundationModel):
     ``reduction_factor``, ``max_epochs`` (successive halving over epochs, as DASHA's search).
     """
 
+    extra: ClassVar[str | None] = "genomics"
+
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
         {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL})
     domains: ClassVar[frozenset[str]] = frozenset({"genomics"})
     recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full", "lora"})
     #: transformers auto classes tried in order to load the encoder (its ``base_model`` is kept)
     auto_classes: ClassVar[tuple[str, ...]] = ("AutoModel",)
-    defaults: ClassVar[dict[str, Any]] = {
-        **FoundationModel.defaults,
-        "recipe": "full",              # frozen (a linear probe) is an explicit opt-in
-        "pooling": "mean",
-        "max_length": None,
-        "batch_size": 32,
-        "head_batch_size": 256,
-        "eval_batch_size": 64,
-        "weight_decay": 0.01,
-        "grad_clip": 1.0,
-        "head_dropout": 0.0,
-        "max_train_samples": None,
-        "search_space": {},
-        "n_trials": 2,
-        "min_epochs": 1,
-        "reduction_factor": 2,
-        "max_epochs": 3,
-        "sampler": "random",
-        "first_trial": {},
-    }
+    Params: ClassVar[type[MethodParams]] = DNAParams
     #: the budget's counts (conf/budget/*.yaml) -> these parameters: the same trials, epochs,
     #: successive-halving schedule and training samples as DASHA, the tuned genomics baseline
     budget_params: ClassVar[dict[str, str]] = {
         "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
         "max_epochs": "max_epochs", "train_samples": "max_train_samples"}
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
-        if self.params["pooling"] not in POOLINGS:
+        if self.params.pooling not in POOLINGS:
             raise ConfigError(f"unknown pooling {self.params['pooling']!r}",
                               f"use one of: {', '.join(POOLINGS)} (model.pooling=...)")
         if spec.problem not in self.problems:
@@ -125,7 +140,7 @@ class DNAFoundationModel(FoundationModel):
                                 f"one-hot DNA, got {type(split).__name__}",
                                 "use a genomics task (sfmbench tasks list 'gue/*')")
         full_train = train
-        train = self._subsample(train)
+        train = self.tuning_data(train)
         start = time.perf_counter()
         folder = self.load_source()
         self.tokenizer = self._load_tokenizer(folder)
@@ -174,7 +189,7 @@ class DNAFoundationModel(FoundationModel):
             raise SfmbenchError(f"{type(self).__name__}.predict() called before fit()",
                                 "fit the method on train/validation first")
         tokens = tokenize(self.tokenizer, to_sequences(inputs.x), self.max_length)
-        scores = predict_scores(self.model, tokens, int(self.params["eval_batch_size"]),
+        scores = predict_scores(self.model, tokens, int(self.params.eval_batch_size),
                                 self.ctx.device)
         return self._outputs(scores)
 
@@ -204,7 +219,7 @@ class DNAFoundationModel(FoundationModel):
         first = dict(self.params.get("first_trial") or {})
         if self.recipe == "frozen":
             return {}
-        top = int(self.params["max_epochs"])
+        top = int(self.params.max_epochs)
         first["epochs"] = min(int(first.get("epochs") or top), top)
         if self.recipe != "lora":
             first.pop("lora_r", None)
@@ -214,7 +229,7 @@ class DNAFoundationModel(FoundationModel):
         """The budget's successive-halving rungs up to ``max_epochs`` (e.g. 1, 2, 4, 8, 16, 20)."""
         from sfmbench.budget import Budget
 
-        top = int(self.params["max_epochs"])
+        top = int(self.params.max_epochs)
         budget = Budget(name="fm", trials=1, max_epochs=top, retrain_epochs=1,
                         min_epochs=min(int(self.params.get("min_epochs") or 1), top),
                         reduction_factor=int(self.params.get("reduction_factor") or 2))
@@ -234,7 +249,7 @@ class DNAFoundationModel(FoundationModel):
 
     def _max_length(self) -> int | None:
         if self.params.get("max_length"):
-            return int(self.params["max_length"])
+            return int(self.params.max_length)
         limit = getattr(self.tokenizer, "model_max_length", None)
         return int(limit) if limit and limit < _NO_LIMIT else None
 
@@ -257,7 +272,7 @@ class DNAFoundationModel(FoundationModel):
 
         guard = getattr(self.ctx, "guard", None)
         return TrainConfig(epochs=int(hp["epochs"]), batch_size=batch_size,
-                           eval_batch_size=int(self.params["eval_batch_size"]),
+                           eval_batch_size=int(self.params.eval_batch_size),
                            grad_clip=self.params.get("grad_clip") or None,
                            time_limit=guard.remaining() if guard is not None else None,
                            show_progress=self.ctx.show_progress, seed=self.ctx.seed,
@@ -265,12 +280,12 @@ class DNAFoundationModel(FoundationModel):
 
     def _hp(self, hp: dict[str, Any]) -> dict[str, Any]:
         defaults = {k: v[0] for k, v in RECIPE_SEARCH_SPACES[self.recipe].items()}
-        defaults.setdefault("epochs", int(self.params["max_epochs"]))
-        fixed = {"weight_decay": self.params["weight_decay"],
-                 "head_dropout": self.params["head_dropout"]}
+        defaults.setdefault("epochs", int(self.params.max_epochs))
+        fixed = {"weight_decay": self.params.weight_decay,
+                 "head_dropout": self.params.head_dropout}
         if self.recipe == "frozen":
             return {**defaults, **fixed, **hp}
-        fixed["batch_size"] = self.params["batch_size"]
+        fixed["batch_size"] = self.params.batch_size
         if self.recipe == "lora":
             fixed["lora_r"] = int((self.params.get("lora") or {}).get("r") or 8)
         return {**defaults, **fixed, **self.first_trial(), **hp}
@@ -293,9 +308,9 @@ class DNAFoundationModel(FoundationModel):
 
         start = time.perf_counter()
         backbone = self.apply_recipe(self.load_backbone(), recipe="frozen")
-        embedder = SequenceClassifier(backbone, nn.Identity(), self.params["pooling"])
+        embedder = SequenceClassifier(backbone, nn.Identity(), self.params.pooling)
         embedder.to(self.ctx.device)
-        batch = int(self.params["eval_batch_size"])
+        batch = int(self.params.eval_batch_size)
         e_train = predict_scores(embedder, tok_train, batch, self.ctx.device)
         e_val = predict_scores(embedder, tok_val, batch, self.ctx.device)
         seconds = time.perf_counter() - start
@@ -305,7 +320,7 @@ class DNAFoundationModel(FoundationModel):
                           search_space=self.search_space())
         head = tuned.artifact if tuned.artifact is not None else \
             self._fit_head(tuned.params, train, val)[1]
-        self.model = SequenceClassifier(backbone, head, self.params["pooling"])
+        self.model = SequenceClassifier(backbone, head, self.params.pooling)
         return tuned, seconds
 
     def _fit_head(self, hp: dict[str, Any], train: ArraySplit, val: ArraySplit
@@ -321,7 +336,7 @@ class DNAFoundationModel(FoundationModel):
         seed_everything(self.ctx.seed)
         head = nn.Sequential(Standardize(train.x), nn.Dropout(float(hp["head_dropout"])),
                              nn.Linear(train.x.shape[1], self._n_outputs()))
-        config = self._train_config(hp, "head", int(self.params["head_batch_size"]))
+        config = self._train_config(hp, "head", int(self.params.head_batch_size))
         result = run_training(head, train, val, self.spec, config,
                               optimizer=self._optimizer(head, hp), device=self.ctx.device)
         return self._validated(result), head
@@ -338,9 +353,9 @@ class DNAFoundationModel(FoundationModel):
         hp = self._hp(hp)
         seed_everything(self.ctx.seed)
         backbone = self.load_backbone()
-        size = embedding_size(backbone, tok_train, self.params["pooling"])
+        size = embedding_size(backbone, tok_train, self.params.pooling)
         head = nn.Linear(size, self._n_outputs())
-        model = SequenceClassifier(backbone, head, self.params["pooling"],
+        model = SequenceClassifier(backbone, head, self.params.pooling,
                                    float(hp["head_dropout"]))
         model.backbone = self.apply_recipe(backbone, head, rank=int(hp["lora_r"])
                                            if self.recipe == "lora" else None)
@@ -364,13 +379,6 @@ class DNAFoundationModel(FoundationModel):
         return float(result.best_score)
 
     # -- data ----------------------------------------------------------------------------------
-    def _subsample(self, train: ArraySplit) -> ArraySplit:
-        cap = self.params.get("max_train_samples")
-        if not cap or len(train) <= int(cap):
-            return train
-        # the very subset DASHA's tuning trials train on (its hpo_subsample: seed + 1)
-        return train.sample(int(cap), self.ctx.seed + 1)
-
     def _outputs(self, scores: np.ndarray) -> np.ndarray:
         """Logits -> (N, K) probabilities (softmax; sigmoid for multilabel)."""
         scores = scores.astype(np.float64)

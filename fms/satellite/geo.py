@@ -13,6 +13,8 @@ scalemae    torchgeo ``ScaleMAE`` (a timm ViT)           Scale-MAE fMoW RGB
 dofa        torchgeo ``DOFA`` (wavelength-conditioned)   DOFA (any bands with known wavelengths)
 croma       torchgeo ``CROMA``, one encoder (:mod:`.croma`)  CROMA optical (12 S2 bands, no B10) or
                                                         radar (VV, VH) encoder
+satmae      timm ``vit_large_patch16_224``                SatMAE fMoW RGB MAE pretrain (Zenodo URL
+            (:mod:`.satmae`)                            or a local .pth; decoder keys dropped)
 ==========  ==========================================  ==========================================
 
 Checkpoint: ``model_id`` is a Hugging Face hub repo (``torchgeo/resnet18_sentinel2_all_moco``)
@@ -22,12 +24,14 @@ family's classification-head keys may be missing (CROMA: per-part checkpoints, s
 :mod:`.croma`).
 
 Band mapping (explicit): the model's input channel i takes the task band named ``bands[i]``
-(names compared as Sentinel-2 style band ids: ``B02`` = ``B2``, ``B8a`` = ``B8A``), or the task
-band ``band_map[bands[i]]`` when given. A model band the task lacks is filled with zeros - the
-training mean, as tasks standardize bands on train (``missing_bands: zero``; ``error`` refuses
-instead); task bands the model was not pretrained on are dropped. A task without band names
-must have exactly the model's channel count (taken in order), or a ``band_map`` naming its
-channels ``band0``, ``band1``, .... DOFA takes every task band whose
+(names compared as Sentinel-2 style band ids: ``B02`` = ``B2``, ``B8a`` = ``B8A``; a task
+without ``B4``/``B3``/``B2`` feeds them from its colour bands ``R``/``G``/``B`` or Landsat-8's
+``L8_B4``/``L8_B3``/``L8_B2``), or the task band ``band_map[bands[i]]`` when given. The fit
+report's ``band_map`` shows the mapping used, by name. A model band the task lacks is filled
+with zeros - the training mean, as tasks standardize bands on train (``missing_bands: zero``;
+``error`` refuses instead); task bands the model was not pretrained on are dropped. A task
+without band names must have exactly the model's channel count (taken in order), or a
+``band_map`` naming its channels ``band0``, ``band1``, .... DOFA takes every task band whose
 wavelength it knows. Input size: images are resized (bilinear) to ``input_size`` (null = the
 family's pretraining size; ResNets keep the task's size).
 
@@ -37,17 +41,18 @@ family's layers). Classification and multi-label tasks: a linear head on pooled 
 Segmentation (resnet, vit, swin, croma): a light decoder over the encoder's feature maps
 (:mod:`.segmentation`); ``frozen`` trains the decoder over the frozen encoder (kept in eval mode).
 
-Not provided: Prithvi (not in torchgeo 0.8.1) and SatMAE (its checkpoints are not on the hub and
-their mapping onto a timm ViT could not be verified; the multispectral one groups channels).
+Not provided: Prithvi (not in torchgeo 0.8.1) and the temporal and multispectral SatMAE models
+(not timm ViTs: see :mod:`.satmae`).
 """
 from __future__ import annotations
 
 import copy
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import torch
@@ -57,17 +62,26 @@ from torch import nn
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError, PluginError, SfmbenchError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType, TaskSpec
 
-from ..base import FoundationModel
+from ..base import FMParams, FoundationModel
 from .families import FAMILIES, Family
 from .segmentation import FEATURE_MAPS, Segmenter, decoder_factory
 
-#: Sentinel-2 central wavelengths (micrometres), for DOFA
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
+
+#: central wavelengths (micrometres) of the band names tasks use, for DOFA: Sentinel-2 MSI,
+#: aerial RGB + NIR (taken as S2's), Landsat-8 OLI/TIRS (``L8_*``, USGS band designations)
 S2_WAVELENGTHS: dict[str, float] = {
     "B1": 0.443, "B2": 0.490, "B3": 0.560, "B4": 0.665, "B5": 0.705, "B6": 0.740, "B7": 0.783,
     "B8": 0.842, "B8A": 0.865, "B9": 0.945, "B10": 1.375, "B11": 1.610, "B12": 2.190,
     "R": 0.665, "G": 0.560, "B": 0.490, "RED": 0.665, "GREEN": 0.560, "BLUE": 0.490,
+    "NIR": 0.842,
+    "L8_B1": 0.443, "L8_B2": 0.482, "L8_B3": 0.562, "L8_B4": 0.655, "L8_B5": 0.865,
+    "L8_B6": 1.609, "L8_B7": 2.201, "L8_B8": 0.590, "L8_B9": 1.374, "L8_B10": 10.895,
+    "L8_B11": 12.005,
 }
 
 
@@ -76,6 +90,21 @@ def band_id(name: str) -> str:
     n = str(name).strip().upper()
     m = re.fullmatch(r"B0*(\d+)(A?)", n)
     return f"B{m.group(1)}{m.group(2)}" if m else n
+
+
+#: task bands that feed a model's red/green/blue band when the task lacks the Sentinel-2 band
+#: itself: aerial colour bands (GEO-Bench R, G, B) and Landsat-8's red, green, blue
+COLOUR_ALIASES: dict[str, tuple[str, ...]] = {"B4": ("R", "RED", "L8_B4"),
+                                              "B3": ("G", "GREEN", "L8_B3"),
+                                              "B2": ("B", "BLUE", "L8_B2")}
+
+
+def source_band(model_band: str, task_bands: list[str]) -> str:
+    """The task band feeding ``model_band`` (ids as :func:`band_id` gives them): the same band,
+    else a colour alias of it (:data:`COLOUR_ALIASES`); unchanged when the task has neither."""
+    if model_band in task_bands:
+        return model_band
+    return next((a for a in COLOUR_ALIASES.get(model_band, ()) if a in task_bands), model_band)
 
 
 def task_band_names(value: Any) -> list[str]:
@@ -135,10 +164,13 @@ class Classifier(nn.Module):
 
 def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str],
                convert: Callable[[dict[str, Any], nn.Module], dict[str, Any]] | None = None,
-               ) -> None:
-    """Load a published state dict: nothing unexpected, only head keys may be missing."""
+               safe_globals: tuple[type, ...] = ()) -> None:
+    """Load a published state dict: nothing unexpected, only head keys may be missing.
+    ``safe_globals``: plain-data classes the checkpoint may hold besides tensors (SatMAE's
+    training checkpoints keep their ``argparse.Namespace``); nothing else is unpickled."""
     try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(list(safe_globals)):
+            state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:   # torch raises several types for corrupt files
         raise ConfigError(f"cannot read {weights}: {exc}",
                           "weights_file must be a torch state dict") from exc
@@ -158,9 +190,47 @@ def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str],
 # ----------------------------------------------------------------------------------------------
 # the adapter
 # ----------------------------------------------------------------------------------------------
+@dataclass
+class GeoFMParams(FMParams):
+    """A pretrained image encoder: checkpoint, family and architecture, band mapping, and the
+    budget's tuning counts (the same as DASHA's)."""
+
+    model_id: Optional[str] = param("torchgeo/resnet18_sentinel2_all_moco",
+                                    "hub repo (or a local folder) holding weights_file")
+    weights_file: Optional[str] = param("resnet18_sentinel2_all_moco-59bfdff9.pth",
+                                        "the torch state dict in model_id")
+    family: str = param("resnet", "encoder family (sfmbench.fms.satellite.families.FAMILIES)")
+    arch: str = param("resnet18", "architecture name within the family (e.g. a timm name)")
+    arch_kwargs: dict[str, Any] = param({}, "keyword arguments of the architecture")
+    bands: list[str] = param(["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9",
+                              "B10", "B11", "B12"], "the model's input bands, in channel order")
+    band_map: dict[str, Any] = param({}, "model band -> task band, where names differ")
+    missing_bands: str = param("zero", "a model band the task lacks: zero (filled) or error")
+    input_size: Optional[int] = param(None, "image side the inputs are resized to (null = the "
+                                            "family's pretraining size)")
+    recipe: str = param("frozen", "fine-tuning recipe: frozen, full or lora")
+    n_trials: int = param(4, "tuning trials (budget: trials)")
+    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
+    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+    max_epochs: int = param(4, "epochs of one trial, the top rung (budget: max_epochs)")
+    retrain_epochs: int = param(4, "epochs of the final fit (budget: retrain_epochs)")
+    max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
+                                                   "all; budget: train_samples)")
+    batch_size: int = param(32, "training batch size")
+    eval_batch_size: int = param(64, "batch size of validation and test predictions")
+    decoder_width: int = param(64, "segmentation: channels of the decoder")
+
+
 class GeoFM(FoundationModel):
     """A pretrained remote-sensing image encoder with a linear head (classification,
     multi-label) or a light decoder (segmentation)."""
+
+    extra: ClassVar[str | None] = "satellite"
+    description: ClassVar[str] = (
+        "remote-sensing image encoders over torchgeo weights and timm (SSL4EO-S12 ResNet/ViT "
+        "MoCo, DINO, MAE; Satlas Swin; Scale-MAE; DOFA; CROMA; SatMAE RGB); explicit band mapping; "
+        "linear head, or a light decoder for segmentation; recipes frozen, full, lora"
+    )
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
         {ProblemType.CLASSIFICATION, ProblemType.MULTILABEL, ProblemType.SEGMENTATION})
@@ -169,32 +239,7 @@ class GeoFM(FoundationModel):
     pretraining_data: ClassVar[str | None] = (
         "per checkpoint (model YAML): e.g. SSL4EO-S12 251k Sentinel-2 locations x 4 seasons; "
         "SatlasPretrain 302M labels; DOFA 5 sensors; CROMA SSL4EO-S12 radar-optical pairs")
-    defaults: ClassVar[dict[str, Any]] = {
-        **FoundationModel.defaults,
-        "model_id": "torchgeo/resnet18_sentinel2_all_moco",
-        "weights_file": "resnet18_sentinel2_all_moco-59bfdff9.pth",
-        "family": "resnet",
-        "arch": "resnet18",
-        "arch_kwargs": {},
-        "bands": ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B10", "B11",
-                  "B12"],
-        "band_map": {},
-        "missing_bands": "zero",
-        "input_size": None,
-        "recipe": "frozen",
-        "search_space": {},
-        "n_trials": 4,
-        "sampler": "random",
-        "min_epochs": 1,
-        "reduction_factor": 2,
-        "max_epochs": 4,
-        "retrain_epochs": 4,
-        "max_train_samples": None,
-        "batch_size": 32,
-        "eval_batch_size": 64,
-        "decoder_width": 64,            # segmentation: channels of the decoder
-        "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "target_modules": None},
-    }
+    Params: ClassVar[type[MethodParams]] = GeoFMParams
     budget_params: ClassVar[dict[str, str]] = {
         "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
         "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
@@ -209,7 +254,13 @@ class GeoFM(FoundationModel):
     def supports(cls, spec: TaskSpec) -> bool:
         return super().supports(spec) and len(spec.input_shape) == 3
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    @classmethod
+    def supports_params(cls, spec: TaskSpec, params: Mapping[str, Any]) -> bool:
+        """Segmentation needs a family with a decoder (:data:`.segmentation.FEATURE_MAPS`)."""
+        return (spec.problem is not ProblemType.SEGMENTATION
+                or params.get("family") in FEATURE_MAPS)
+
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         if self.params["family"] not in FAMILIES:
             raise ConfigError(f"unknown satellite FM family {self.params['family']!r}",
@@ -251,7 +302,7 @@ class GeoFM(FoundationModel):
         explicit = {band_id(k): band_id(v) for k, v in dict(self.params["band_map"]).items()}
         index: list[int | None] = []
         for band in model_bands:
-            source = explicit.get(band, band)
+            source = explicit.get(band) or source_band(band, task_bands)
             index.append(task_bands.index(source) if source in task_bands else None)
         absent = [b for b, i in zip(model_bands, index) if i is None]
         if absent and (self.params["missing_bands"] == "error" or len(absent) == len(index)):
@@ -260,18 +311,32 @@ class GeoFM(FoundationModel):
                             "allow zero-filling with model.missing_bands=zero")
         return index, None
 
+    def mapped_bands(self, index: list[int | None]) -> dict[str, str | None]:
+        """What :meth:`band_mapping` chose, by name: model band -> the task band feeding it (None:
+        zero-filled); DOFA: each task band it takes -> itself."""
+        task = task_band_names(self.spec.extra.get("bands")) or \
+            [f"band{i}" for i in range(int(self.spec.input_shape[0]))]
+        if self.family.wavelengths:
+            return {task[i]: task[i] for i in index if i is not None}
+        return {str(m): None if i is None else task[i] for m, i in zip(self.params["bands"], index)}
+
     # -- building ------------------------------------------------------------------------------
     def load_encoder(self) -> GeoEncoder:
         p = self.params
         index, wavelengths = self.band_mapping()
-        folder = self.source or self.load_source(allow_patterns=(str(p["weights_file"]),))
-        weights = folder / str(p["weights_file"])
+        locate = self.family.locate   # a URL or a file as model_id (SatMAE), else a folder
+        weights = locate(str(p["model_id"]), str(p["weights_file"]), self.ctx.show_progress) \
+            if locate is not None else None
+        if weights is None:
+            folder = self.source or self.load_source(allow_patterns=(str(p["weights_file"]),))
+            weights = folder / str(p["weights_file"])
         if not weights.is_file():
             raise ConfigError(f"no weights file {p['weights_file']!r} in {folder}",
                               "set model.weights_file to the checkpoint's file name")
         in_chans = len(p["bands"])
         backbone = self.family.build(str(p["arch"]), in_chans, dict(p["arch_kwargs"] or {}))
-        load_state(backbone, weights, self.family.head_keys, self.family.convert)
+        load_state(backbone, weights, self.family.head_keys, self.family.convert,
+                   self.family.safe_globals)
         if self.params["family"] == "swin":
             backbone.head = nn.Identity()
         size = p["input_size"] or self.family.default_size
@@ -288,7 +353,7 @@ class GeoFM(FoundationModel):
         start = time.perf_counter()
         encoder = self.load_encoder().eval()
         stages = {"load": time.perf_counter() - start}
-        train = self._subsample(train)
+        train = self.tuning_data(train)
         k = int(self.spec.num_classes or 2)
         with torch.no_grad():
             sample = torch.as_tensor(train.x[:2]).float()
@@ -325,7 +390,8 @@ class GeoFM(FoundationModel):
                                stage_seconds=stages, tune_seconds=tuned.seconds,
                                train_samples=len(train),
                                extra={"family": self.params["family"],
-                                      "band_index": index, "trials": tuned.history})
+                                      "band_index": index, "band_map": self.mapped_bands(index),
+                                      "trials": tuned.history})
 
     def predict(self, inputs: ArrayInputs) -> np.ndarray:
         from sfmbench.training import predict_scores, scores_to_outputs
@@ -356,7 +422,7 @@ class GeoFM(FoundationModel):
         if self.recipe == "lora" and not isinstance(enc, nn.Identity):
             lora = dict(self.params.get("lora") or {})
             lora["target_modules"] = lora.get("target_modules") or list(self.family.lora_targets)
-            self.params["lora"] = lora
+            self.params.lora = lora
             enc.backbone = self.apply_recipe(enc.backbone, recipe="lora")
         elif not isinstance(enc, nn.Identity):
             self.apply_recipe(enc, recipe=self.recipe)
@@ -375,10 +441,6 @@ class GeoFM(FoundationModel):
             raise SfmbenchError("training produced no finite validation score",
                                 "lower the learning rate")
         return float(result.best_score), model
-
-    def _subsample(self, train: ArraySplit) -> ArraySplit:
-        cap = self.params.get("max_train_samples")
-        return train.sample(int(cap), self.ctx.seed) if cap else train
 
 
 __all__ = ["FAMILIES", "Family", "GeoEncoder", "GeoFM", "S2_WAVELENGTHS", "band_id",

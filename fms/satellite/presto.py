@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 import torch
@@ -36,10 +38,14 @@ from torch import nn
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError, PluginError, SfmbenchError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType, TaskSpec
 
-from ..base import FoundationModel
+from ..base import FMParams, FoundationModel
 from .presto_model import DW_MISSING, NORMED_BANDS, Presto, PrestoConfig
+
+if TYPE_CHECKING:
+    from sfmbench.context import RunContext
 
 #: the published checkpoint (nasaharvest/presto, MIT): relative path -> (url, sha256)
 PUBLISHED: dict[str, tuple[str, str]] = {
@@ -180,33 +186,44 @@ class HuberLoss(nn.Module):
 # ----------------------------------------------------------------------------------------------
 # the adapter
 # ----------------------------------------------------------------------------------------------
+@dataclass
+class PrestoParams(FMParams):
+    """Presto on pixel time series: recipe, head and the budget's tuning counts."""
+
+    model_id: Optional[str] = param(PUBLISHED_ID)
+    recipe: str = param("full", "fine-tuning recipe: frozen, full or lora")
+    head: str = param("linear", "frozen recipe's head: linear or random_forest")
+    search_space: dict[str, Any] = param({}, "hyperparameter -> choices (empty = the recipe's "
+                                             "default search)")
+    first_trial: dict[str, Any] = param({}, "trial 0 (empty = Presto's published settings)")
+    n_trials: int = param(4, "tuning trials (budget: trials)")
+    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
+    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+    max_epochs: int = param(20, "epochs of one trial, the top rung (budget: max_epochs)")
+    retrain_epochs: int = param(20, "epochs of the final fit (budget: retrain_epochs)")
+    max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
+                                                   "all; budget: train_samples)")
+    eval_batch_size: int = param(512, "batch size of validation and test predictions")
+    grad_clip: Optional[float] = param(None, "gradient-norm clip (null = none)")
+    lora: dict[str, Any] = param({"r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
+                                  "target_modules": ["qkv", "proj", "fc1", "fc2"]})
+
+
 class PrestoFM(FoundationModel):
     """Presto (Tseng et al. 2023) on pixel-time-series regression tasks."""
+
+    extra: ClassVar[str | None] = "satellite"
+    description: ClassVar[str] = (
+        "Presto (Tseng et al. 2023): pixel-time-series transformer, published weights; "
+        "recipes frozen (linear or random-forest head on the encodings), full, lora"
+    )
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.REGRESSION})
     domains: ClassVar[frozenset[str]] = frozenset({"satellite"})
     recipes: ClassVar[frozenset[str]] = frozenset({"frozen", "full", "lora"})
     pretraining_data: ClassVar[str | None] = (
         "21.5M pixel time series (S1, S2, ERA5, SRTM, Dynamic World; global, 2020-2021)")
-    defaults: ClassVar[dict[str, Any]] = {
-        **FoundationModel.defaults,
-        "model_id": PUBLISHED_ID,
-        "recipe": "full",
-        "head": "linear",               # frozen recipe: linear | random_forest
-        "search_space": {},             # empty = the recipe's default search
-        "first_trial": {},              # empty = Presto's published settings
-        "n_trials": 4,
-        "sampler": "random",
-        "min_epochs": 1,
-        "reduction_factor": 2,
-        "max_epochs": 20,
-        "retrain_epochs": 20,
-        "max_train_samples": None,
-        "eval_batch_size": 512,
-        "grad_clip": None,
-        "lora": {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
-                 "target_modules": ["qkv", "proj", "fc1", "fc2"]},
-    }
+    Params: ClassVar[type[MethodParams]] = PrestoParams
     #: the budget's counts -> these parameters: the same trials, successive-halving schedule,
     #: epochs, retraining epochs and training samples as DASHA
     budget_params: ClassVar[dict[str, str]] = {
@@ -220,7 +237,7 @@ class PrestoFM(FoundationModel):
         return (super().supports(spec) and spec.extra.get("normalization") == "presto"
                 and tuple(spec.extra.get("bands") or ()) == NORMED_BANDS)
 
-    def __init__(self, spec: Any, params: dict[str, Any], ctx: Any) -> None:
+    def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
         if self.params["head"] not in HEAD_SPACES:
             raise ConfigError(f"unknown Presto head {self.params['head']!r}",
@@ -261,7 +278,7 @@ class PrestoFM(FoundationModel):
         self.presto = load_presto(folder)
         stages = {"load": time.perf_counter() - start}
         full_train = train
-        train = self._subsample(train)
+        train = self.tuning_data(train)
         if self.recipe == "frozen":
             tuned, stages["embed"] = self._fit_frozen(train, val)
             best_val, epochs, refit = tuned.value, None, None
@@ -277,7 +294,7 @@ class PrestoFM(FoundationModel):
             best_val, self.model = self._finetune(chosen, full_train, val,
                                                   int(self.params["retrain_epochs"]))
             if tuned.artifact is not None and len(train) == len(full_train) and \
-                    self._better(tuned.value, best_val):
+                    (best_val is None or self.spec.is_better(tuned.value, best_val)):
                 best_val, self.model = tuned.value, tuned.artifact   # chosen on validation
             stages["retrain"] = time.perf_counter() - start
             epochs, refit = int(self.params["retrain_epochs"]), len(full_train)
@@ -334,11 +351,6 @@ class PrestoFM(FoundationModel):
             return given
         return dict(HEAD_DEFAULTS[self.params["head"]] if self.recipe == "frozen"
                     else FINETUNE_DEFAULTS)
-
-    def _better(self, a: float, b: float | None) -> bool:
-        if b is None:
-            return True
-        return a > b if self.spec.higher_is_better else a < b
 
     # -- frozen --------------------------------------------------------------------------------
     def _fit_frozen(self, train: ArraySplit, val: ArraySplit) -> tuple[Any, float]:
@@ -415,10 +427,6 @@ class PrestoFM(FoundationModel):
             raise SfmbenchError("Presto fine-tuning produced no finite validation score",
                                 "lower the learning rate")
         return float(result.best_score), model
-
-    def _subsample(self, train: ArraySplit) -> ArraySplit:
-        cap = self.params.get("max_train_samples")
-        return train.sample(int(cap), self.ctx.seed) if cap else train
 
     def parameter_count(self) -> tuple[int | None, int | None]:
         module = self.model

@@ -9,20 +9,23 @@ and ``lora``), selected on the validation windows against the zero-shot model.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import logging
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 
 from sfmbench.data import SeriesSplit
 from sfmbench.errors import ConfigError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 
-from .forecaster import WindowForecaster
+from .forecaster import WindowForecaster, WindowParams
 
 if TYPE_CHECKING:
     from sfmbench.context import RunContext
@@ -31,6 +34,18 @@ if TYPE_CHECKING:
 #: Chronos-2's LoRA targets when the ``lora`` param names none (as chronos-forecasting's default)
 CHRONOS2_LORA_TARGETS = ["self_attention.q", "self_attention.v", "self_attention.k",
                          "self_attention.o", "output_patch_embedding.output_layer"]
+
+
+@dataclass
+class ChronosParams(WindowParams):
+    """Chronos zero-shot forecasting and Chronos-2 fine-tuning."""
+
+    multivariate: bool = param(True, "Chronos-2: forecast a window's channels as one group")
+    num_samples: Optional[int] = param(None, "original Chronos: sample paths per series (null "
+                                             "= the checkpoint's)")
+    finetune_batch_size: int = param(32, "Chronos-2 fine-tuning batch size")
+    search_space: dict[str, Any] = param({"learning_rate": [1e-5, 1e-4], "num_steps": [100]})
+    n_trials: int = param(2, "fine-tuning trials (budget: trials)")
 
 
 class Chronos(WindowForecaster):
@@ -42,18 +57,17 @@ class Chronos(WindowForecaster):
     ``num_steps``, ``n_trials``, ``finetune_batch_size``, ``lora``.
     """
 
+    extra: ClassVar[str | None] = "timeseries"
+    description: ClassVar[str] = (
+        "Chronos / Chronos-Bolt / Chronos-2 (chronos-forecasting); model_id required"
+    )
+
     recipes: ClassVar[frozenset[str]] = frozenset({"zero-shot", "full", "lora"})
     pretraining_data: ClassVar[str | None] = (
         "public time-series corpora plus synthetic series (TSMixup, KernelSynth); Chronos-2 adds "
         "synthetic multivariate data (Ansari et al. 2024, 2025)")
-    defaults: ClassVar[dict[str, Any]] = {
-        **WindowForecaster.defaults,
-        "multivariate": True,
-        "num_samples": None,
-        "finetune_batch_size": 32,
-        "search_space": {"learning_rate": [1e-5, 1e-4], "num_steps": [100]},
-        "n_trials": 2,
-    }
+    Params: ClassVar[type[MethodParams]] = ChronosParams
+    params: ChronosParams
     #: fine-tuning trials: the budget's count, as every tuned method's (sfmbench.budget)
     budget_params: ClassVar[dict[str, str]] = {"trials": "n_trials"}
 
@@ -99,7 +113,7 @@ class Chronos(WindowForecaster):
 
     # -- forecasting ---------------------------------------------------------------------------
     def forecast_windows(self, lookbacks: np.ndarray, horizon: int) -> np.ndarray:
-        if not (self.grouped and self.params["multivariate"]):
+        if not (self.grouped and self.params.multivariate):
             return super().forecast_windows(lookbacks, horizon)
         x = np.ascontiguousarray(lookbacks.transpose(0, 2, 1), dtype=np.float32)  # (n, C, L)
         return self._chronos2(x, horizon).transpose(0, 2, 1)
@@ -111,7 +125,7 @@ class Chronos(WindowForecaster):
 
         kwargs: dict[str, Any] = {}
         if self.params.get("num_samples"):
-            kwargs["num_samples"] = int(self.params["num_samples"])
+            kwargs["num_samples"] = int(self.params.num_samples)
         device = torch.device(self.ctx.device)
         devices = [device.index or 0] if device.type == "cuda" else []
         with _quiet(), torch.random.fork_rng(devices=devices, device_type="cuda"):
@@ -119,7 +133,7 @@ class Chronos(WindowForecaster):
             quantiles, mean = self.pipeline.predict_quantiles(
                 torch.from_numpy(series), prediction_length=horizon, quantile_levels=[0.5],
                 **kwargs)
-        out = quantiles[..., 0] if self.params["point"] == "median" else mean
+        out = quantiles[..., 0] if self.params.point == "median" else mean
         return out.float().cpu().numpy()
 
     def _chronos2(self, x: np.ndarray, horizon: int) -> np.ndarray:
@@ -127,8 +141,8 @@ class Chronos(WindowForecaster):
         with _quiet():
             quantiles, mean = self.pipeline.predict_quantiles(
                 x, prediction_length=horizon, quantile_levels=[0.5],
-                batch_size=int(self.params["batch_size"]))
-        parts = ([q[..., 0] for q in quantiles] if self.params["point"] == "median" else mean)
+                batch_size=int(self.params.batch_size))
+        parts = ([q[..., 0] for q in quantiles] if self.params.point == "median" else mean)
         return np.stack([p.float().cpu().numpy() for p in parts])
 
     # -- fitting -------------------------------------------------------------------------------
@@ -152,7 +166,7 @@ class Chronos(WindowForecaster):
                               "use recipe=zero-shot, or a Chronos-2 model (amazon/chronos-2)")
         zero_shot_pipeline, zero_shot_score = self.pipeline, report["best_val_metric"]
         series = np.ascontiguousarray(train.own.T, dtype=np.float32)          # (C, T)
-        inputs = [series] if self.params["multivariate"] else list(series)
+        inputs = [series] if self.params.multivariate else list(series)
         work = Path(self.ctx.work_dir)
         work.mkdir(parents=True, exist_ok=True)
 
@@ -163,7 +177,7 @@ class Chronos(WindowForecaster):
                     finetune_mode=self.recipe, lora_config=self._lora_config(),
                     learning_rate=float(hp.get("learning_rate", 1e-5)),
                     num_steps=int(hp.get("num_steps", 100)),
-                    batch_size=int(self.params["finetune_batch_size"]), output_dir=out,
+                    batch_size=int(self.params.finetune_batch_size), output_dir=out,
                     remove_printer_callback=True, disable_tqdm=not self.ctx.show_progress,
                     seed=self.ctx.seed, logging_steps=10**9)
             self._use(tuned)

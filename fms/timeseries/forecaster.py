@@ -7,17 +7,20 @@ train statistics) into batches of model series, so family modules only implement
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 
 from sfmbench.data import ForecastInputs, SeriesSplit
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.metrics import score
+from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType
 
-from ..base import FoundationModel
+from ..base import FMParams, FoundationModel
 
 if TYPE_CHECKING:
     from sfmbench.context import RunContext
@@ -34,6 +37,16 @@ def evenly_spaced(n: int, k: int | None) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, int(k)).round().astype(int))
 
 
+@dataclass
+class WindowParams(FMParams):
+    """Forecasting every channel of every look-back window."""
+
+    point: str = param("median", "point forecast: median or mean")
+    batch_size: int = param(256, "series per model call")
+    val_windows: Optional[int] = param(512, "validation windows scored (evenly spaced) for "
+                                            "selection and the validation metric; null = all")
+
+
 class WindowForecaster(FoundationModel):
     """An FM that forecasts every channel of every look-back window.
 
@@ -44,15 +57,15 @@ class WindowForecaster(FoundationModel):
 
     problems: ClassVar[frozenset[ProblemType]] = frozenset({ProblemType.FORECASTING})
     domains: ClassVar[frozenset[str]] = frozenset({"timeseries"})
-    defaults: ClassVar[dict[str, Any]] = {**FoundationModel.defaults, "point": "median",
-                                          "batch_size": 256, "val_windows": 512}
+    Params: ClassVar[type[MethodParams]] = WindowParams
+    params: WindowParams
 
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         super().__init__(spec, params, ctx)
-        if self.params["point"] not in POINTS:
+        if self.params.point not in POINTS:
             raise ConfigError(f"unknown point forecast {self.params['point']!r}",
                               f"use one of: {', '.join(POINTS)}")
-        if int(self.params["batch_size"]) < 1:
+        if int(self.params.batch_size) < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.params['batch_size']}",
                               "set model.batch_size to a positive number of series")
 
@@ -80,7 +93,7 @@ class WindowForecaster(FoundationModel):
 
     def _forecast_all(self, lookbacks: np.ndarray, horizon: int) -> np.ndarray:
         channels = lookbacks.shape[2]
-        per_call = max(1, int(self.params["batch_size"]) // max(1, channels))
+        per_call = max(1, int(self.params.batch_size) // max(1, channels))
         parts = [self.forecast_windows(lookbacks[i:i + per_call], horizon)
                  for i in range(0, len(lookbacks), per_call)]
         out = np.concatenate(parts).astype(np.float32, copy=False)

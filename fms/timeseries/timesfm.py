@@ -14,15 +14,16 @@ import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 import numpy as np
 
 from sfmbench.data import SeriesSplit
 from sfmbench.errors import ConfigError
 from sfmbench.method import FitReport
+from sfmbench.params import MethodParams, param
 
-from .forecaster import WindowForecaster
+from .forecaster import WindowForecaster, WindowParams
 
 if TYPE_CHECKING:
     from sfmbench.context import RunContext
@@ -74,6 +75,16 @@ def timesfm_module(definition: Mapping[str, int] | None = None) -> Any:
     return cls()
 
 
+@dataclasses.dataclass
+class TimesFMParams(WindowParams):
+    """TimesFM 2.5 zero-shot forecasting."""
+
+    model_id: Optional[str] = param("google/timesfm-2.5-200m-pytorch")
+    forecast_flags: dict[str, Any] = param({}, "ForecastConfig flags (over the defaults in "
+                                               "FORECAST_FLAGS)")
+    torch_compile: bool = param(False, "compile the model with torch.compile")
+
+
 class TimesFM(WindowForecaster):
     """TimesFM 2.5 (torch) by hub id or local folder; zero-shot median (or mean) forecasts.
 
@@ -81,20 +92,19 @@ class TimesFM(WindowForecaster):
     :data:`FORECAST_FLAGS`), ``torch_compile``.
     """
 
+    extra: ClassVar[str | None] = "timeseries"
+    description: ClassVar[str] = "TimesFM 2.5 torch (timesfm[torch]), zero-shot"
+
     recipes: ClassVar[frozenset[str]] = frozenset({"zero-shot"})
     pretraining_data: ClassVar[str | None] = (
         "about 100B time points: Google Trends, Wiki pageviews, synthetic and public series "
         "(Das et al. 2024; TimesFM 2.5 extends the corpus)")
-    defaults: ClassVar[dict[str, Any]] = {
-        **WindowForecaster.defaults,
-        "model_id": "google/timesfm-2.5-200m-pytorch",
-        "forecast_flags": {},
-        "torch_compile": False,
-    }
+    Params: ClassVar[type[MethodParams]] = TimesFMParams
+    params: TimesFMParams
 
     def __init__(self, spec: "TaskSpec", params: dict[str, Any], ctx: "RunContext") -> None:
         super().__init__(spec, params, ctx)
-        unknown = sorted(set(self.params["forecast_flags"] or {}) - set(FORECAST_FLAGS))
+        unknown = sorted(set(self.params.forecast_flags or {}) - set(FORECAST_FLAGS))
         if unknown:
             raise ConfigError(f"unknown forecast_flags {unknown}",
                               f"known: {', '.join(FORECAST_FLAGS)}")
@@ -125,10 +135,10 @@ class TimesFM(WindowForecaster):
         device = torch.device(self.ctx.device)
         module.to(device).eval()
         module.device, module.device_count = device, 1
-        if self.params["torch_compile"]:
+        if self.params.torch_compile:
             module.forward = torch.compile(module.forward)
         wrapper = timesfm.TimesFM_2p5_200M_torch.__new__(timesfm.TimesFM_2p5_200M_torch)
-        wrapper.model, wrapper.torch_compile = module, bool(self.params["torch_compile"])
+        wrapper.model, wrapper.torch_compile = module, bool(self.params.torch_compile)
         self.wrapper, self.model, self._compiled_for = wrapper, module, None
         return wrapper
 
@@ -144,18 +154,18 @@ class TimesFM(WindowForecaster):
         if max_context + max_horizon > m.config.context_limit:
             raise ConfigError(f"lookback {length} + horizon {horizon} exceed TimesFM's context "
                               f"limit {m.config.context_limit}", "use a shorter lookback")
-        flags = {**FORECAST_FLAGS, **dict(self.params["forecast_flags"] or {})}
+        flags = {**FORECAST_FLAGS, **dict(self.params.forecast_flags or {})}
         if max_horizon > m.os:  # the continuous quantile head covers os steps only
             flags["use_continuous_quantile_head"] = False
         self.wrapper.compile(timesfm.ForecastConfig(
             max_context=max_context, max_horizon=max_horizon,
-            per_core_batch_size=int(self.params["batch_size"]), **flags))
+            per_core_batch_size=int(self.params.batch_size), **flags))
         self._compiled_for = key
 
     def forecast_series(self, series: np.ndarray, horizon: int) -> np.ndarray:
         self._compile(series.shape[1], horizon)
         point, quantiles = self.wrapper.forecast(horizon=horizon, inputs=list(series))
-        out = point if self.params["point"] == "median" else quantiles[..., 0]
+        out = point if self.params.point == "median" else quantiles[..., 0]
         return np.asarray(out, dtype=np.float32)
 
     def fit(self, train: SeriesSplit, val: SeriesSplit) -> FitReport:

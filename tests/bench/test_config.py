@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from sfmbench.config import (check_keys, config_hash, make_job, model_config, parse_overrides,
+from sfmbench.config import (check_keys, config_hash, make_job, model_config,
                              split_prefixed)
 from sfmbench.errors import ConfigError, UnknownNameError
+from sfmbench.overrides import parse_overrides
 
 pytestmark = pytest.mark.usefixtures("toy_registry")
 
@@ -21,7 +22,25 @@ def test_parse_overrides_hydra_grammar() -> None:
     assert split_prefixed(parse_overrides(["model.a.b=2"]), "model") == {"a": {"b": 2}}
 
 
-@pytest.mark.parametrize("bad", ["model=[", "task", "=3", "seed=0)"])
+def test_override_grammar_edges() -> None:
+    ov = parse_overrides(["x=", "u=postgresql://u:p@127.0.0.1:5/db", "q='a,b'", "n=1_000",
+                          "nested=[a,[b,c]],d", "d={r: 8, alpha: 16}", "my-fm.lora.r=4",
+                          "p='/data/run (1.csv'"])
+    assert ov == {"x": "", "u": "postgresql://u:p@127.0.0.1:5/db", "q": "a,b", "n": 1000,
+                  "nested": [["a", ["b", "c"]], "d"], "d": {"r": 8, "alpha": 16},
+                  "my-fm.lora.r": 4, "p": "/data/run (1.csv"}
+
+
+def test_overrides_do_not_use_hydra_internals() -> None:
+    import sfmbench.config
+    import sfmbench.overrides
+    for module in (sfmbench.config, sfmbench.overrides):
+        text = Path(module.__file__).read_text()
+        assert "import hydra" not in text and "from hydra" not in text
+
+
+@pytest.mark.parametrize("bad", ["model=[", "task", "=3", "seed=0)", "a..b=1", "k=abc]",
+                                 "k='open"])
 def test_malformed_overrides_are_clear(bad: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_overrides([bad])
@@ -92,3 +111,17 @@ def test_every_shipped_model_config_resolves_under_every_budget() -> None:
         cfg = model_config(name)
         for budget in budget_names():
             cfg.resolved_params(budget)  # raises on an unknown key in any YAML
+
+
+def test_a_model_yaml_value_of_the_wrong_type_names_the_yaml(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "my-dasha.yaml").write_text(
+        "method: dasha\nparams: {n_trials: 4}\nbudgets: {smoke: {lr_range: oops}}\n")
+    monkeypatch.setenv("SFMBENCH_CONFIG_PATH", str(tmp_path))
+    cfg = model_config("my-dasha")
+    assert cfg.resolved_params("cpu")["n_trials"] == 8          # the budget's count wins
+    with pytest.raises(ConfigError, match=r"lr_range expects list\[float\], got 'oops' "
+                                          r"\(in its 'smoke' budget\)") as err:
+        cfg.resolved_params("smoke")
+    assert err.value.hint == "see `sfmbench models show my-dasha`"

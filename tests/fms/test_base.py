@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 import pytest
@@ -11,20 +12,28 @@ import torch
 
 from sfmbench import (ConfigError, PluginError, ProblemType, RunContext, SfmbenchError,
                       TaskSpec)
-from sfmbench.fms.base import (REMOTE_CODE_OVERRIDE, FoundationModel, check_contract,
-                               ensure_contract, needs_remote_code, resolve_source)
+from sfmbench.fms.base import (REMOTE_CODE_OVERRIDE, FMParams, FoundationModel,
+                               check_contract, ensure_contract, needs_remote_code,
+                               resolve_source)
+from sfmbench.params import param
 
 SPEC = TaskSpec("test/cls", "genomics", "classification", (4, 16), "mcc", True, ("mcc",),
                 num_classes=2)
 
 
+@dataclass
+class CompleteParams(FMParams):
+    model_id: Optional[str] = param("owner/model")
+
+
 class Complete(FoundationModel):
-    """A minimal adapter that meets the contract."""
+    """A minimal adapter that meets the contract (typed Params; the subclasses below use the
+    older defaults dict, which must keep working)."""
 
     problems: ClassVar = frozenset({ProblemType.CLASSIFICATION})
     recipes: ClassVar = frozenset({"zero-shot", "frozen", "full", "lora"})
     pretraining_data: ClassVar = "nothing (test double)"
-    defaults: ClassVar[dict[str, Any]] = {**FoundationModel.defaults, "model_id": "owner/model"}
+    Params: ClassVar = CompleteParams
 
     def fit(self, train: Any, val: Any) -> None:
         return None

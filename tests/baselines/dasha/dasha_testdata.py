@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from sfmbench import ArraySplit, HeldOut, ProblemType, Task, TaskData, TaskSpec
 
@@ -43,15 +42,15 @@ def budget_params(budget: str, model: str = "dasha") -> dict:
 class MotifTask(Task):
     """The planted-motif task as a registered Task; ``shuffle_test_labels`` permutes test y."""
 
-    params = {"n_train": 600, "n_val": 200, "n_test": 200, "length": 40,
+    defaults = {"n_train": 600, "n_val": 200, "n_test": 200, "length": 40,
               "shuffle_test_labels": False}
 
     @property
     def spec(self) -> TaskSpec:
-        return motif_spec(self.config["length"])
+        return motif_spec(self.params["length"])
 
     def load(self) -> TaskData:
-        c = self.config
+        c = self.params
         test = motif_split(c["n_test"], c["length"], 2)
         y = test.y
         if c["shuffle_test_labels"]:

@@ -97,7 +97,7 @@ def test_prediction_is_chunk_invariant(ar_splits, ctx):
     inp = ar_splits.inputs
     parts = [m.predict(inp.slice(i, i + 50)) for i in range(0, len(inp), 50)]
     np.testing.assert_allclose(np.concatenate(parts), full, rtol=1e-6)
-    m.params["max_chunk_rows"] = 5
+    m.params.max_chunk_rows = 5
     np.testing.assert_allclose(m.predict(inp), full, rtol=1e-6)
 
 

@@ -31,11 +31,11 @@ ROWS, LOOKBACK, HORIZON = 700, 32, 8
 class ShuffledMotif(MotifTask):
     """The tiny motif task; ``shuffle_test_labels`` permutes the test labels."""
 
-    params: ClassVar[dict[str, Any]] = {**MotifTask.params, "shuffle_test_labels": False}
+    defaults: ClassVar[dict[str, Any]] = {**MotifTask.defaults, "shuffle_test_labels": False}
 
     def load(self):  # noqa: ANN201
         data = super().load()
-        if self.config["shuffle_test_labels"]:
+        if self.params["shuffle_test_labels"]:
             data.test.targets = np.random.default_rng(5).permutation(data.test.targets)
         return data
 

@@ -63,7 +63,7 @@ def test_an_fm_trains_its_trials_on_dashas_subset(dna_checkpoints, tmp_path):
     fm = METHODS.get("nucleotide-transformer")(
         SPEC, {"model_id": str(dna_checkpoints["nucleotide-transformer"]),
                "max_train_samples": 20}, ctx)
-    mine = fm._subsample(train)
+    mine = fm.tuning_data(train)
     dasha = METHODS.get("dasha")(SPEC, {"hpo_subsample": 20}, ctx)
     dashas = dasha.tuning_data(train)                  # DASHA's hpo_subsample of seed 3
     assert len(mine) == 20 and len(train) == 50

@@ -12,7 +12,7 @@ from sfmbench import METHODS, ArrayInputs, ArraySplit, ConfigError, RunContext, 
 from sfmbench.config import make_job, model_config
 from sfmbench.errors import DataError, SfmbenchError
 from sfmbench.fms.base import REMOTE_CODE_OVERRIDE, check_contract
-from sfmbench.fms.dna import ADAPTERS
+from sfmbench.fms.dna import ENTRIES
 from sfmbench.codecs.dna import encode
 from tests.fms.dna.conftest import TASK
 
@@ -38,12 +38,11 @@ def make(family: str, folder: Path, tmp_path: Path, spec: TaskSpec = SPEC, **par
 
 def test_every_family_is_registered_as_a_genomics_fm():
     for name in ("nucleotide-transformer", "dnabert2", "hyenadna", "caduceus"):
-        entry = METHODS.entry(name)
-        assert entry.metadata["kind"] == "fm" and entry.metadata["domain"] == "genomics"
         cls = METHODS.get(name)
+        assert cls.kind == "fm" and cls.extra == "genomics"
         assert check_contract(cls) == []
         assert cls.recipes == {"frozen", "full", "lora"}
-    assert set(ADAPTERS) == {"nucleotide-transformer", "dnabert2", "hyenadna", "caduceus"}
+    assert set(ENTRIES) == {"nucleotide-transformer", "dnabert2", "hyenadna", "caduceus"}
 
 
 @pytest.mark.parametrize("name,family", sorted(FAMILY_OF_YAML.items()))
@@ -117,7 +116,8 @@ def test_bad_configurations_fail_with_a_hint(dna_checkpoints, tmp_path):
 
 
 def test_the_cli_spelling_of_the_opt_in_loads_remote_code(run_dna, dna_checkpoints):
-    from sfmbench.config import parse_overrides, split_prefixed
+    from sfmbench.config import split_prefixed
+    from sfmbench.overrides import parse_overrides
 
     cli = ["model.trust_remote_code=true", f"model.model_id={dna_checkpoints['caduceus']}"]
     row = run_dna("caduceus", **split_prefixed(parse_overrides(cli), "model"))

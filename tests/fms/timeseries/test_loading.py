@@ -87,10 +87,10 @@ def test_bad_params(ctx):
 
 def test_registered_names():
     assert METHODS.get("chronos") is Chronos and METHODS.get("timesfm") is TimesFM
-    assert METHODS.metadata("chronos")["kind"] == "fm"
+    assert Chronos.kind == "fm" and Chronos.extra == "timeseries"
     assert check_contract(TimesFM) == []
-    assert check_contract(Chronos) == ["no model_id default (set defaults['model_id'] or "
-                                       "params.model_id in its model YAML)"]
+    assert check_contract(Chronos) == ["no model_id default (set the model_id default of its "
+                                       "Params, or params.model_id in its model YAML)"]
 
 
 @pytest.mark.parametrize("name", list(YAMLS))
