@@ -16,7 +16,8 @@ METHODS: Registry[type[Method]] = Registry("model", ("sfmbench.baselines", "sfmb
 
 
 def create_task(name: str, overrides: dict[str, Any] | None = None) -> Task:
-    """Build the task registered as ``name`` with its registered params plus ``overrides``."""
+    """Build the task registered as ``name`` with the parameter values of its registry entry
+    (metadata ``params``) plus ``overrides``; the task resolves them over its ``defaults``."""
     entry = TASKS.entry(name)
     cls = TASKS.get(name)
     params = {**entry.metadata.get("params", {}), **(overrides or {})}

@@ -14,7 +14,8 @@ from . import __version__
 from .errors import SfmbenchError
 
 EPILOG_OVERRIDES = """\
-Settings are KEY=VALUE (Hydra override grammar): lists as [a,b], quoted in the shell.
+Settings are KEY=VALUE: VALUE is a YAML value (3, 1e-3, true, null, [a,b], {r: 8}); a,b,c is
+a list (seeds=0,1,2); quote lists in the shell: 'models=[a,b]'.
 Storage: SFMBENCH_STORAGE (a database URL) overrides every command's store; the default is a
 SQLite file in the run directory (--run-dir, default ./sfmbench-runs).
 """
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("results", parents=[common], help="print, export or delete stored rows",
                        **_fmt("""\
-        Stored result rows: task, method, kind, seed, status, primary_metric, primary_value,
+        Stored result rows: task, model, kind, seed, status, primary_metric, primary_value,
         one column per metric, the best validation score, wall time and the job key. By default
         one row per job (its successful row, else its last attempt); --all shows every attempt.
         `results delete` removes every attempt of the jobs the filters select: it lists them,
@@ -101,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.add_argument("--all", action="store_true", help="every attempt, not one row per job")
     s.add_argument("--wide", action="store_true",
-                   help="also the recipe, trials, epochs, training samples, hyperparameters, "
-                        "architecture and stage times of each row")
+                   help="also the Method class, recipe, trials, epochs, training samples, "
+                        "hyperparameters, architecture and stage times of each row")
     s.add_argument("--task", help="wildcard filter on task names")
     s.add_argument("--model", help="wildcard filter on model names")
     s.add_argument("--status", choices=["ok", "failed"], help="only rows with this status")
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("leaderboard", parents=[common], help="write the leaderboard CSV/MD/HTML",
                        **_fmt("""\
         Aggregate the successful stored rows into DIR/leaderboard.csv (one row per task and
-        method: mean, std, n, bootstrap CI, rank, difference to the best tuned baseline,
+        model: mean, std, n, bootstrap CI, rank, difference to the best tuned baseline,
         compute; columns documented in the README), DIR/summary.csv (per domain: FM wins,
         ties and losses against the best baseline), DIR/leaderboard.md and an HTML page with
         plots; the table is also printed.

@@ -14,9 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from .catalog import METHODS, TASKS
-from .config import (check_keys, group_entry, make_job, model_names, parse_overrides,
+from .config import (check_keys, group_entry, make_job, model_names,
                      split_prefixed)
 from .errors import ConfigError
+from .overrides import parse_overrides
 from .parsing import bool_setting, per_model_overrides
 from .redact import redact_url
 from .progress import console
@@ -75,12 +76,12 @@ def end_of_run(store: Store, keys: list[str], run_dir: Path,
     hint, and where rows, predictions and the leaderboard are."""
     wanted = set(keys)
     rows = [r for r in store.rows() if r["job_key"] in wanted]
-    rows.sort(key=lambda r: (natural_key(r["task"]), r["method"], r["seed"]))
+    rows.sort(key=lambda r: (natural_key(r["task"]), r["model"], r["seed"]))
     table = Table("task", "model", "seed", "status", "metric", "test", "val", "time",
                   title="stored by this run", title_justify="left", box=box.SIMPLE_HEAD)
     for r in rows:
         ok = r["status"] == STATUS_OK
-        table.add_row(escape(r["task"]), escape(r["method"]), str(r["seed"]),
+        table.add_row(escape(r["task"]), escape(r["model"]), str(r["seed"]),
                       "ok" if ok else "[red]failed[/]", escape(r.get("primary_metric") or ""),
                       cell(r.get("primary_value")) if ok else "",
                       cell(r.get("best_val_metric")), _seconds(r.get("total_seconds")))
@@ -89,7 +90,7 @@ def end_of_run(store: Store, keys: list[str], run_dir: Path,
         if r["status"] != STATUS_OK:
             lines = str(r.get("error") or "").strip().splitlines() or ["(no reason stored)"]
             hints = [ln.strip() for ln in lines[1:] if ln.strip().startswith("hint:")]
-            out.print(f"[red]failed[/] {escape(r['task'])} x {escape(r['method'])} "
+            out.print(f"[red]failed[/] {escape(r['task'])} x {escape(r['model'])} "
                       f"(seed {r['seed']}): {escape(lines[0])}"
                       + "".join(f"\n  [yellow]{escape(h)}[/]" for h in hints))
     preds = run_dir / "predictions"
@@ -120,7 +121,7 @@ def _as_list(v: Any) -> list[Any] | None:
 
 def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
           leaderboard_dir: Path | None = None) -> int:
-    from .sweep import plan_sweep, run_jobs, run_parallel, run_submitit
+    from .sweep import EXECUTORS, plan_sweep
     ov = {**(extra or {}), **parse_overrides(getattr(args, "overrides", []))}
     ov, per_model = per_model_overrides(ov, SWEEP_KEYS, model_names())  # NAME.KEY=VALUE
     check_keys(ov, SWEEP_KEYS, "sweep")
@@ -153,18 +154,15 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
         raise ConfigError(f"executor.workers must be a positive integer, got {workers!r}",
                           "e.g. executor.workers=2")
     logging.getLogger("sfmbench.runner").setLevel(logging.ERROR)  # failures: once, at the end
-    if ex_cfg.get("name", executor) == "slurm" or executor == "slurm":
-        report = run_submitit(plan.jobs, store, settings, ex_cfg, retry)
-    elif workers > 1:
-        report = run_parallel(plan.jobs, store, settings, workers=workers,
-                              gpus=ex_cfg.get("gpus") or None, retry_failed=retry)
-    else:
-        from .threads import configure_threads
-        configure_threads()
-        report = run_jobs(plan.jobs, store, settings, retry_failed=retry,
-                          progress=not args.quiet)
+    kind = str(ex_cfg.get("name", executor))
+    if kind not in EXECUTORS:
+        raise ConfigError(f"executor {executor!r} has unknown kind name={kind!r}",
+                          f"set name to one of: {', '.join(EXECUTORS)}")
+    report = EXECUTORS[kind](plan.jobs, store, settings, ex_cfg, retry, progress=not args.quiet)
     console.print(f"sweep finished: {report.done} ran ok, {report.failed} failed, "
-                  f"{report.skipped_existing} were already stored")
+                  f"{report.skipped_existing} were already stored"
+                  + (f", {report.claimed_elsewhere} were run by other workers"
+                     if report.claimed_elsewhere else ""))
     end_of_run(store, [j.key for j in plan.jobs], settings.run_dir, leaderboard_dir)
     return 1 if report.failed else 0
 

@@ -198,6 +198,23 @@ TrainData = ArraySplit | SeriesSplit
 TestInputs = ArrayInputs | ForecastInputs
 
 
+def array_split(split: TrainData, method: str, name: str) -> ArraySplit:
+    """``split`` as the :class:`ArraySplit` an array method needs, else a clear DataError."""
+    if not isinstance(split, ArraySplit):
+        raise DataError(f"{method} needs array data (genomics or image tasks), got "
+                        f"{type(split).__name__} for {name}",
+                        "use it on a task whose samples are arrays, not on forecasting series")
+    return split
+
+
+def array_inputs(inputs: TestInputs, method: str) -> ArrayInputs:
+    """``inputs`` as the :class:`ArrayInputs` an array method predicts, else a DataError."""
+    if not isinstance(inputs, ArrayInputs):
+        raise DataError(f"{method} predicts array inputs, got {type(inputs).__name__}",
+                        "use it on a task whose samples are arrays, not on forecasting series")
+    return inputs
+
+
 @dataclass
 class HeldOut:
     """The test split: inputs (given to the method) and targets (kept by the harness)."""

@@ -1,7 +1,8 @@
 """Optional extras: which ``sfmbench[extra]`` a model needs, and whether it is installed.
 
-A registration declares its extra in its metadata (``registry.register(..., extra="genomics")``);
-this module reads it, so listings, hints and suites never guess from module paths.
+A method class declares its extra (``extra: ClassVar[str | None] = "genomics"``); this module
+reads it, so listings, hints and suites never guess from module paths. Method modules import
+their optional packages inside methods, so the class (and its ``extra``) loads without them.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .errors import SfmbenchError
 def method_extra(method: str) -> str | None:
     """The pip extra a registered method's code needs (``None``: the base install)."""
     try:
-        return METHODS.metadata(method).get("extra")
+        return getattr(METHODS.get(method), "extra", None)
     except SfmbenchError:
         return None
 

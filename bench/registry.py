@@ -17,6 +17,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import os
+import pkgutil
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -63,13 +64,21 @@ def registers(fn: Callable[["Registry[Any]"], None]) -> Callable[["Registry[Any]
     return fn
 
 
-def register_subpackages(registry: "Registry[Any]", package: str, names: tuple[str, ...]) -> None:
-    """Call ``register(registry)`` of each sub-package ``package.name`` that defines one."""
-    for name in names:
-        module = importlib.import_module(f"{package}.{name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(registry)
+def register_entries(registry: "Registry[Any]", package: str) -> None:
+    """Register the ``ENTRIES`` table of every sub-package of ``package``: the one registration
+    style of the built-ins. A method entry is ``name -> "module:Class"`` (what a method is:
+    kind, problems, domains, tuned, extra, description, lives once, on its class); a task entry
+    is a typed :class:`sfmbench.task.TaskEntry` (class, the parameters that make the name, and
+    what listings show without loading it)."""
+    pkg = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.ispkg:
+            module = importlib.import_module(f"{package}.{info.name}")
+            for name, entry in getattr(module, "ENTRIES", {}).items():
+                if isinstance(entry, str):
+                    registry.register(name, entry)
+                else:
+                    registry.register(name, entry.target, **entry.metadata())
 
 
 def load_object(target: str) -> Any:

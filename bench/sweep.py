@@ -11,12 +11,14 @@ import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from .catalog import METHODS, create_task, task_names
 from .config import JobSpec, group_entry, make_job, model_config, model_names
 from .errors import ConfigError, UnknownNameError
 from .extras import missing_extra
+from .method import method_supports
 from .monitor import stage_listener
 from .progress import make_progress
 from .results import STATUS_OK
@@ -59,7 +61,7 @@ def check_job(job: JobSpec) -> None:
     the model must support it. Raises ConfigError/DataError (exit code 2 on the command line)."""
     spec = create_task(job.task, job.task_params).spec
     cls = METHODS.get(job.method)
-    if not cls.supports(spec):
+    if not method_supports(cls, spec, job.model_params):
         modality = spec.extra.get("modality", spec.domain)
         raise ConfigError(f"model {job.model!r} does not support task {job.task!r} "
                           f"({spec.problem.value}, {modality})",
@@ -158,11 +160,16 @@ def plan_sweep(suite: str | None = None, *, tasks: list[str] | None = None,
                 continue
             # a deterministic method gives the same row for every seed: run it once
             model_seeds = suite_seeds.get(model, seeds)
-            for seed in (model_seeds[:1] if cls.deterministic else model_seeds):
-                params = {**(suite_params.get(model) or {}), **(model_overrides or {}),
-                          **((per_model or {}).get(model) or {})}
-                plan.jobs.append(make_job(task, model, seed, model_budgets.get(model, budget),
-                                          task_overrides, params))
+            params = {**(suite_params.get(model) or {}), **(model_overrides or {}),
+                      **((per_model or {}).get(model) or {})}
+            jobs = [make_job(task, model, seed, model_budgets.get(model, budget),
+                             task_overrides, params)
+                    for seed in (model_seeds[:1] if cls.deterministic else model_seeds)]
+            if jobs and not cls.supports_params(spec, jobs[0].model_params):
+                plan.skipped.append((task, model, f"its configuration does not support "
+                                                  f"{spec.problem.value}"))
+                continue
+            plan.jobs += jobs
     return plan
 
 
@@ -224,7 +231,7 @@ class JobTimes:
         times: dict[str, list[float]] = {}
         for r in store.rows():
             if r["status"] == STATUS_OK and r.get("total_seconds"):
-                times.setdefault(r["method"], []).append(float(r["total_seconds"]))
+                times.setdefault(r["model"], []).append(float(r["total_seconds"]))
         return cls(times)
 
     def add(self, model: str, seconds: float | None) -> None:
@@ -302,7 +309,7 @@ def run_parallel(jobs: list[JobSpec], store: Store, settings: RunSettings, *, wo
                       job_keys=[j.key for j in jobs])
     failed = [r for r in rows if r["status"] != STATUS_OK]
     rep.failed = len(failed)
-    rep.failures = [(f"{r['task']} x {r['method']} (seed {r['seed']})",
+    rep.failures = [(f"{r['task']} x {r['model']} (seed {r['seed']})",
                      (r["error"] or "").splitlines()[0]) for r in failed]
     return rep
 
@@ -336,3 +343,27 @@ def run_submitit(jobs: list[JobSpec], store: Store, settings: RunSettings,
     return SweepReport(done=sum(r["status"] == STATUS_OK for r in rows),
                        failed=sum(r["status"] != STATUS_OK for r in rows),
                        job_keys=[j.key for j in jobs])
+
+
+def run_local(jobs: list[JobSpec], store: Store, settings: RunSettings,
+              executor_cfg: dict[str, Any], retry_failed: bool = True,
+              progress: bool = True) -> SweepReport:
+    """This machine: one process (``workers: 1``) or N worker processes sharing the store."""
+    workers = executor_cfg.get("workers", 1)
+    if workers > 1:
+        return run_parallel(jobs, store, settings, workers=workers,
+                            gpus=executor_cfg.get("gpus") or None, retry_failed=retry_failed)
+    from .threads import configure_threads
+    configure_threads()
+    return run_jobs(jobs, store, settings, retry_failed=retry_failed, progress=progress)
+
+
+def _run_submitit(jobs: list[JobSpec], store: Store, settings: RunSettings,
+                  executor_cfg: dict[str, Any], retry_failed: bool = True,
+                  progress: bool = True) -> SweepReport:
+    return run_submitit(jobs, store, settings, executor_cfg, retry_failed)
+
+
+#: executor kind (an executor YAML's ``name``) -> the function that runs a sweep's jobs
+EXECUTORS: dict[str, Callable[..., SweepReport]] = {"local": run_local, "slurm": _run_submitit}
+

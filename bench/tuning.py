@@ -69,17 +69,26 @@ class GridFirstSampler(optuna.samplers.GridSampler):
         self._all_grids = front + [g for g in self._all_grids if g not in front]
 
 
+def _grid(seed: int, search_space: dict[str, list[Any]] | None,
+          first: list[dict[str, Any]] | None) -> optuna.samplers.BaseSampler:
+    if not search_space:
+        raise ConfigError("the grid sampler needs a search space")
+    return GridFirstSampler(search_space, seed=seed, first=first)
+
+
+#: sampler name -> factory(seed, search_space, first points)
+SAMPLERS: dict[str, Callable[..., optuna.samplers.BaseSampler]] = {
+    "random": lambda seed, space, first: optuna.samplers.RandomSampler(seed=seed),
+    "tpe": lambda seed, space, first: optuna.samplers.TPESampler(seed=seed),
+    "grid": _grid,
+}
+
+
 def _sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None = None,
              first: list[dict[str, Any]] | None = None) -> optuna.samplers.BaseSampler:
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed)
-    if name == "grid":
-        if not search_space:
-            raise ConfigError("the grid sampler needs a search space")
-        return GridFirstSampler(search_space, seed=seed, first=first)
-    raise ConfigError(f"unknown sampler {name!r}", "use one of: random, tpe, grid")
+    if name not in SAMPLERS:
+        raise ConfigError(f"unknown sampler {name!r}", f"use one of: {', '.join(SAMPLERS)}")
+    return SAMPLERS[name](seed, search_space, first)
 
 
 def trial_seed(seed: int, number: int) -> int:
@@ -140,20 +149,24 @@ def make_sampler(name: str, seed: int, search_space: dict[str, list[Any]] | None
     return TrialSeededSampler(name, seed, search_space, first)
 
 
+#: pruner name -> factory(min_resource, reduction_factor, max_resource)
+PRUNERS: dict[str, Callable[[int, int, int | None], optuna.pruners.BasePruner]] = {
+    "none": lambda lo, eta, hi: optuna.pruners.NopPruner(),
+    "sha": lambda lo, eta, hi: optuna.pruners.SuccessiveHalvingPruner(
+        min_resource=lo, reduction_factor=eta),
+    "hyperband": lambda lo, eta, hi: optuna.pruners.HyperbandPruner(
+        min_resource=lo, max_resource=hi or "auto", reduction_factor=eta),
+    "median": lambda lo, eta, hi: optuna.pruners.MedianPruner(),
+}
+PRUNERS["asha"] = PRUNERS["successive_halving"] = PRUNERS["sha"]
+
+
 def make_pruner(name: str | None, *, min_resource: int = 1, reduction_factor: int = 2,
                 max_resource: int | None = None) -> optuna.pruners.BasePruner:
-    if not name or name == "none":
-        return optuna.pruners.NopPruner()
-    if name in ("sha", "asha", "successive_halving"):
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=min_resource,
-                                                      reduction_factor=reduction_factor)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=min_resource,
-                                              max_resource=max_resource or "auto",
-                                              reduction_factor=reduction_factor)
-    if name == "median":
-        return optuna.pruners.MedianPruner()
-    raise ConfigError(f"unknown pruner {name!r}", "use one of: none, sha, hyperband, median")
+    factory = PRUNERS.get(name or "none")
+    if factory is None:
+        raise ConfigError(f"unknown pruner {name!r}", "use one of: none, sha, hyperband, median")
+    return factory(min_resource, reduction_factor, max_resource)
 
 
 def finished_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:

@@ -52,7 +52,7 @@ def test_genomics_sweep_resumes_after_kill_and_feeds_leaderboard(tmp_path: Path)
     assert len(rows) == 5 and len({r["job_key"] for r in rows}) == 5
     assert all(r["status"] == "ok" for r in rows), [r["error"] for r in rows]
     assert rows[: len(before)] == before
-    dasha = next(r for r in rows if r["method"] == "dasha")
+    dasha = next(r for r in rows if r["model"] == "dasha")
     assert dasha["architecture"]["layers"] and dasha["stage_seconds"]
 
     out = tmp_path / "lb"
@@ -60,8 +60,8 @@ def test_genomics_sweep_resumes_after_kill_and_feeds_leaderboard(tmp_path: Path)
                         env=env, capture_output=True, text=True, timeout=300)
     assert lb.returncode == 0, lb.stderr
     board = pd.read_csv(out / "leaderboard.csv")
-    assert set(board["method"]) == set(MODELS)
-    assert board.set_index("method")["n"].to_dict() == {"kmer-logreg": 1, "nt-tiny-local": 2,
+    assert set(board["model"]) == set(MODELS)
+    assert board.set_index("model")["n"].to_dict() == {"kmer-logreg": 1, "nt-tiny-local": 2,
                                                         "dasha": 2}
-    assert board.set_index("method").loc["nt-tiny-local", "kind"] == "fm"
-    assert pd.read_csv(out / "summary.csv")["method"].tolist() == ["nt-tiny-local"]
+    assert board.set_index("model").loc["nt-tiny-local", "kind"] == "fm"
+    assert pd.read_csv(out / "summary.csv")["model"].tolist() == ["nt-tiny-local"]

@@ -65,7 +65,7 @@ def test_mixed_sweep_runs_in_process(registered, tmp_path):
     report = run_jobs(plan.jobs, store, RunSettings(run_dir=tmp_path, show_progress=False),
                       progress=False)
     assert (report.done, report.failed) == (2, 0), report.failures
-    row = next(r for r in store.rows() if r["method"] == "dna-probe")
+    row = next(r for r in store.rows() if r["model"] == "dna-probe")
     assert row["kind"] == "fm" and row["hyperparameters"]["lr"] in (0.003, 0.01)
 
 
@@ -130,8 +130,8 @@ def test_installed_package_in_a_mixed_sweep_from_the_command_line(installed, tmp
     assert " ran ok, 0 failed" in sweep.stderr
     from sfmbench.store import Store
     rows = Store(env["SFMBENCH_STORAGE"]).rows()
-    probe = [r for r in rows if r["method"] == "dna-probe"]
+    probe = [r for r in rows if r["model"] == "dna-probe"]
     assert len(probe) == 2 and all(r["status"] == "ok" for r in rows)
     assert all(r["config"]["model"]["params"]["model_id"] == str(ckpt) and
                r["config"]["model"]["params"]["recipe"] == "full" for r in probe)
-    assert {r["method"] for r in rows} == {"dna-probe", "kmer-logreg"}
+    assert {r["model"] for r in rows} == {"dna-probe", "kmer-logreg"}

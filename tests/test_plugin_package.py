@@ -55,15 +55,18 @@ def test_plugin_fm_runs_in_a_sweep(installed_plugin: None, tmp_path: Path) -> No
                   "budget=smoke"], env)
     assert sweep.returncode == 0, sweep.stderr
     assert "4 ran ok, 0 failed" in sweep.stderr   # 2 seeds of the FM; the naive ones run once
+    from sfmbench.store import Store
+    names = {(r["model"], r["method"]) for r in Store(env["SFMBENCH_STORAGE"]).rows()}
+    assert ("example-fm-local", "example-fm") in names   # the YAML's name, its class's name
 
     out = tmp_path / "lb"
     board = _cli(["leaderboard", "--out", str(out)], env)
     assert board.returncode == 0, board.stderr
     frame = pd.read_csv(out / "leaderboard.csv")
-    fm = frame[frame["method"] == "example-fm-local"].iloc[0]
+    fm = frame[frame["model"] == "example-fm-local"].iloc[0]
     assert fm["kind"] == "fm" and fm["n"] == 2 and pd.notna(fm["delta_vs_best_baseline"])
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary["method"]) == ["example-fm-local"]
+    assert list(summary["model"]) == ["example-fm-local"]
     assert summary["wins"].iloc[0] + summary["ties"].iloc[0] + summary["losses"].iloc[0] == 1
 
 

@@ -1,11 +1,9 @@
 """Generated (synthetic) task families with known structure, for the demo and tests."""
 from __future__ import annotations
 
-from sfmbench.registry import Registry, register_subpackages
+from sfmbench.task import TaskEntry
 
-#: modules of this package that expose ``register(registry)``; each must stay cheap to import
-FAMILIES = ("timeseries", "genomics", "regression")
+from . import genomics, regression, timeseries
 
-
-def register(registry: Registry) -> None:
-    register_subpackages(registry, __name__, FAMILIES)
+#: every generated family's names (the satellite ones live in :mod:`sfmbench.tasks.satellite`)
+ENTRIES: dict[str, TaskEntry] = {**timeseries.ENTRIES, **genomics.ENTRIES, **regression.ENTRIES}

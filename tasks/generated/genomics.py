@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfmbench.registry import Registry
+from sfmbench.task import TaskEntry
 
 #: preset name -> (description, MotifConfig overrides)
 PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -24,9 +24,10 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def register(registry: Registry) -> None:
-    for name, (desc, params) in PRESETS.items():
-        registry.register(f"generated/{name}", "sfmbench.tasks.genomics.motifs:MotifTask",
-                          params=params, domain="generated", modality="genomics",
-                          problem="classification", tiny=name == "dna-motif-tiny",
-                          description=f"DNA motifs: {desc}")
+ENTRIES: dict[str, TaskEntry] = {
+    f"generated/{name}": TaskEntry("sfmbench.tasks.genomics.motifs:MotifTask", params,
+                                   domain="generated", modality="genomics",
+                                   problem="classification", tiny=name == "dna-motif-tiny",
+                                   description=f"DNA motifs: {desc}")
+    for name, (desc, params) in PRESETS.items()
+}

@@ -14,7 +14,7 @@ import numpy as np
 
 from sfmbench.data import ArraySplit, HeldOut, TaskData
 from sfmbench.specs import ProblemType, TaskSpec
-from sfmbench.task import Task
+from sfmbench.task import Task, TaskEntry
 
 _BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
 
@@ -38,12 +38,12 @@ def _split(n: int, length: int, window: int, rng: np.random.Generator
 class GCContentTask(Task):
     """GC fraction of the central window of generated DNA (regression, MSE)."""
 
-    params: ClassVar[dict[str, Any]] = {"n_train": 200, "n_val": 100, "n_test": 100,
+    defaults: ClassVar[dict[str, Any]] = {"n_train": 200, "n_val": 100, "n_test": 100,
                                         "length": 50, "window": 20, "data_seed": 0}
 
     @property
     def spec(self) -> TaskSpec:
-        c = self.config
+        c = self.params
         return TaskSpec(
             name=self.name, domain="generated", problem=ProblemType.REGRESSION,
             input_shape=(5, int(c["length"])), primary_metric="mse", higher_is_better=False,
@@ -55,7 +55,7 @@ class GCContentTask(Task):
             extra={"modality": "genomics", "alphabet": "ACGTN", "x_dtype": "uint8"})
 
     def load(self) -> TaskData:
-        c = self.config
+        c = self.params
         rng = np.random.default_rng(int(c["data_seed"]))
         parts = [_split(int(c[k]), int(c["length"]), int(c["window"]), rng)
                  for k in ("n_train", "n_val", "n_test")]
@@ -65,8 +65,10 @@ class GCContentTask(Task):
                         info={"generator": {"data_seed": int(c["data_seed"])}})
 
 
-def register(registry: Any) -> None:
-    registry.register("generated/dna-gc-tiny", f"{__name__}:GCContentTask", domain="generated",
-                      modality="genomics", problem="regression", tiny=True,
-                      description="GC fraction of a central window of random DNA; "
-                                  "200/100/100 samples (tests, check-plugin)")
+ENTRIES: dict[str, TaskEntry] = {
+    "generated/dna-gc-tiny": TaskEntry(f"{__name__}:GCContentTask", domain="generated",
+                                       modality="genomics", problem="regression", tiny=True,
+                                       description="GC fraction of a central window of random "
+                                                   "DNA; 200/100/100 samples (tests, "
+                                                   "check-plugin)"),
+}

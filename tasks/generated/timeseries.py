@@ -15,9 +15,8 @@ import numpy as np
 
 from sfmbench.data import TaskData
 from sfmbench.errors import ConfigError
-from sfmbench.registry import Registry
 from sfmbench.specs import TaskSpec
-from sfmbench.task import Task
+from sfmbench.task import Task, TaskEntry
 
 #: seasonal periods in steps (daily and weekly for an hourly series)
 PERIODS = (24, 168)
@@ -85,7 +84,7 @@ def generate(kind: str, rows: int, channels: int, *, seed: int = 0, noise: float
 class GeneratedSeriesTask(Task):
     """A generated multichannel forecasting task, e.g. ``generated/ts-seasonal-24``."""
 
-    params: ClassVar[dict[str, Any]] = {"kind": "seasonal-ar", "rows": 3000, "channels": 4,
+    defaults: ClassVar[dict[str, Any]] = {"kind": "seasonal-ar", "rows": 3000, "channels": 4,
                                         "lookback": 96, "horizon": 24, "seed": 0, "noise": 0.3,
                                         "ar_order": 2, "split": (0.7, 0.1, 0.2)}
 
@@ -94,7 +93,7 @@ class GeneratedSeriesTask(Task):
         from sfmbench.tasks.timeseries.splits import RatioSplit
 
         super().__init__(name, **params)
-        cfg = self.config
+        cfg = self.params
         if cfg["kind"] not in RECIPES:
             raise ConfigError(f"task {name!r}: unknown kind {cfg['kind']!r}",
                               f"choose one of: {', '.join(RECIPES)}")
@@ -145,10 +144,11 @@ VARIANTS = {"generated/ts-seasonal-24": "seasonal", "generated/ts-ar-24": "ar",
             "generated/ts-seasonal-ar-24": "seasonal-ar"}
 
 
-def register(registry: Registry) -> None:
-    for name, kind in VARIANTS.items():
-        registry.register(name, "sfmbench.tasks.generated.timeseries:GeneratedSeriesTask",
-                          params={"kind": kind}, domain="generated", modality="timeseries",
-                          problem="forecasting", tiny=name == "generated/ts-seasonal-24",
-                          description=f"generated: {RECIPES[kind].description} "
-                                      "(3000 rows x 4 channels, lookback 96, horizon 24)")
+ENTRIES: dict[str, TaskEntry] = {
+    name: TaskEntry(f"{__name__}:GeneratedSeriesTask", {"kind": kind}, domain="generated",
+                    modality="timeseries", problem="forecasting",
+                    tiny=name == "generated/ts-seasonal-24",
+                    description=f"generated: {RECIPES[kind].description} "
+                                "(3000 rows x 4 channels, lookback 96, horizon 24)")
+    for name, kind in VARIANTS.items()
+}

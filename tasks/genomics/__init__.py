@@ -8,30 +8,29 @@ stays cheap.
 """
 from __future__ import annotations
 
-from sfmbench.registry import Registry
+from sfmbench.task import TaskEntry
 
 from .catalog import GENOMIC_BENCHMARKS, GUE, NT_RELEASES
 
 _PKG = "sfmbench.tasks.genomics"
 
 
-def register(registry: Registry) -> None:
-    """Register every built-in genomics task name."""
-    common = {"domain": "genomics", "problem": "classification"}
-    for d in GUE:
-        registry.register(f"gue/{d.name}", f"{_PKG}.csv_folder:GUETask",
-                          params={"dataset": d.name}, description=f"GUE: {d.what}", **common)
-    for release, (repo, table) in NT_RELEASES.items():
-        for n in table:
-            registry.register(f"{release}/{n.name}", f"{_PKG}.nt:NTTask",
-                              params={"release": release, "dataset": n.name},
-                              description=f"Nucleotide Transformer task {n.name} ({repo})",
-                              **common)
-    for g in GENOMIC_BENCHMARKS:
-        registry.register(f"genomic-benchmarks/{g.name}",
-                          f"{_PKG}.genomic_benchmarks:GenomicBenchmarkTask",
-                          params={"dataset": g.name},
-                          description=f"Genomic Benchmarks: {g.name}", **common)
-    registry.register("genomics/csv", f"{_PKG}.csv_folder:CSVTask", params={},
-                      description="your own task: task.path=DIR with train.csv, test.csv and "
-                                  "optional dev.csv (header sequence,label)", **common)
+_COMMON = {"domain": "genomics", "problem": "classification"}
+
+#: every built-in genomics task name
+ENTRIES: dict[str, TaskEntry] = {
+    **{f"gue/{d.name}": TaskEntry(f"{_PKG}.csv_folder:GUETask", {"dataset": d.name},
+                                  description=f"GUE: {d.what}", **_COMMON) for d in GUE},
+    **{f"{release}/{n.name}": TaskEntry(f"{_PKG}.nt:NTTask",
+                                        {"release": release, "dataset": n.name},
+                                        description=f"Nucleotide Transformer task {n.name} "
+                                                    f"({repo})", **_COMMON)
+       for release, (repo, table) in NT_RELEASES.items() for n in table},
+    **{f"genomic-benchmarks/{g.name}": TaskEntry(
+        f"{_PKG}.genomic_benchmarks:GenomicBenchmarkTask", {"dataset": g.name},
+        description=f"Genomic Benchmarks: {g.name}", **_COMMON) for g in GENOMIC_BENCHMARKS},
+    "genomics/csv": TaskEntry(f"{_PKG}.csv_folder:CSVTask",
+                              description="your own task: task.path=DIR with train.csv, test.csv "
+                                          "and optional dev.csv (header sequence,label)",
+                              **_COMMON),
+}

@@ -21,7 +21,7 @@ class SequenceTask(Task):
     source has none, encodes, and builds the spec.
     """
 
-    params: ClassVar[dict[str, Any]] = {"length": None, "crop": False}
+    defaults: ClassVar[dict[str, Any]] = {"length": None, "crop": False}
     primary_metric: ClassVar[str] = "mcc"
     metrics: ClassVar[tuple[str, ...]] = ("mcc", "f1_macro", "accuracy")
     domain: ClassVar[str] = "genomics"
@@ -47,7 +47,7 @@ class SequenceTask(Task):
 
     def crop(self) -> bool:
         """Whether sequences longer than :attr:`length` keep their first bases (else an error)."""
-        return bool(self.config.get("crop"))
+        return bool(self.params.get("crop"))
 
     def split_description(self) -> str:
         return "source train/validation/test files"
@@ -64,9 +64,9 @@ class SequenceTask(Task):
     @property
     def length(self) -> int:
         """Padded sequence length: the ``length`` param, else declared, else max over train."""
-        if self.config.get("length"):
+        if self.params.get("length"):
             from sfmbench.parsing import parse_int
-            return parse_int(self.config["length"], "task.length", minimum=1)
+            return parse_int(self.params["length"], "task.length", minimum=1)
         declared = self.declared_length()
         if declared is not None:
             return declared

@@ -41,12 +41,12 @@ class CSVTask(SequenceTask):
     validation/test sequences are an error unless ``crop`` is true.
     """
 
-    params: ClassVar[dict[str, Any]] = {"path": None, "length": None, "crop": False,
+    defaults: ClassVar[dict[str, Any]] = {"path": None, "length": None, "crop": False,
                                         "num_classes": None}
 
     @property
     def folder(self) -> Path:
-        path = self.config.get("path")
+        path = self.params.get("path")
         if not path:
             raise ConfigError(f"task {self.name!r} needs a data folder",
                               "pass task.path=DIR with train.csv, test.csv and optionally "
@@ -64,7 +64,7 @@ class CSVTask(SequenceTask):
                                           "in that folder; dev.csv is optional")
 
     def declared_classes(self) -> int | None:
-        k = self.config.get("num_classes")
+        k = self.params.get("num_classes")
         if k is None:
             return None
         from sfmbench.parsing import parse_int
@@ -89,14 +89,14 @@ class CSVTask(SequenceTask):
         return "train.csv / dev.csv (else stratified 10% of train, seed 42) / test.csv"
 
     def description(self) -> str:
-        return f"user CSV task from {self.config.get('path')}"
+        return f"user CSV task from {self.params.get('path')}"
 
 
 class GUETask(CSVTask):
     """One of the 28 GUE datasets, read from ``<data root>/gue/<group>/<folder>/``; when absent
     (and ``download`` is true) the published zip is fetched and unpacked there first."""
 
-    params: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
+    defaults: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
                                         "crop": False, "download": True}
     source_url: ClassVar[str] = GUE_SOURCE
     citation: ClassVar[str] = GUE_CITATION
@@ -106,15 +106,15 @@ class GUETask(CSVTask):
     def dataset(self) -> GUEDataset:
         by_name = {d.name: d for d in GUE}
         try:
-            return by_name[self.config["dataset"]]
+            return by_name[self.params["dataset"]]
         except KeyError:
-            raise ConfigError(f"unknown GUE dataset {self.config['dataset']!r}",
+            raise ConfigError(f"unknown GUE dataset {self.params['dataset']!r}",
                               f"one of: {', '.join(by_name)}") from None
 
     @property
     def folder(self) -> Path:
         d = self.dataset
-        return benchmark_dir("gue", self.config.get("root")) / d.group / d.folder
+        return benchmark_dir("gue", self.params.get("root")) / d.group / d.folder
 
     def read_splits(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
         d, folder = self.dataset, self.folder
@@ -124,7 +124,7 @@ class GUETask(CSVTask):
                "holds train.csv, dev.csv and test.csv (or point SFMBENCH_DATA / task.root at "
                "the folder that contains gue/)")
         if not all((folder / f).is_file() for f in SPLIT_FILES.values()):
-            if not self.config.get("download"):
+            if not self.params.get("download"):
                 raise DataError(f"GUE data not found in {folder} (task.download=false)", how)
             from .gue_archive import fetch_gue
             fetch_gue(root, how)

@@ -62,7 +62,7 @@ class GenomicBenchmarkTask(SequenceTask):
     """One Genomic Benchmarks dataset, e.g. ``genomic-benchmarks/human_nontata_promoters``."""
 
     #: crop None: crop only the variable-length sets (to their declared cap)
-    params: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
+    defaults: ClassVar[dict[str, Any]] = {"dataset": None, "root": None, "length": None,
                                         "crop": None}
     primary_metric: ClassVar[str] = "accuracy"
     metrics: ClassVar[tuple[str, ...]] = ("accuracy", "f1", "mcc")
@@ -73,12 +73,12 @@ class GenomicBenchmarkTask(SequenceTask):
 
     @property
     def dataset(self) -> GBDataset:
-        return find_dataset(GENOMIC_BENCHMARKS, self.config["dataset"],
+        return find_dataset(GENOMIC_BENCHMARKS, self.params["dataset"],
                             "Genomic Benchmarks dataset")
 
     @property
     def folder(self) -> Path:
-        return benchmark_dir("genomic-benchmarks", self.config.get("root")) / self.dataset.name
+        return benchmark_dir("genomic-benchmarks", self.params.get("root")) / self.dataset.name
 
     def read_splits(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
         folder = self.folder
@@ -97,7 +97,7 @@ class GenomicBenchmarkTask(SequenceTask):
         return self.dataset.classes
 
     def crop(self) -> bool:
-        crop = self.config.get("crop")
+        crop = self.params.get("crop")
         return self.dataset.variable if crop is None else bool(crop)
 
     def split_description(self) -> str:

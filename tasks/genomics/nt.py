@@ -71,14 +71,14 @@ def read_parquet_files(files: dict[str, str], cache_dir: Path | None) -> dict[st
 class NTTask(SequenceTask):
     """One NT downstream task of one release (``nt`` or ``nt-revised``)."""
 
-    params: ClassVar[dict[str, Any]] = {"release": "nt", "dataset": None, "root": None,
+    defaults: ClassVar[dict[str, Any]] = {"release": "nt", "dataset": None, "root": None,
                                         "length": None, "crop": False}
     citation: ClassVar[str] = NT_CITATION
     license: ClassVar[str] = "see the Hugging Face dataset card"
 
     @property
     def release(self) -> tuple[str, str, tuple[NTDataset, ...]]:
-        rel = self.config["release"]
+        rel = self.params["release"]
         if rel not in NT_RELEASES:
             raise ConfigError(f"unknown NT release {rel!r}", f"one of: {', '.join(NT_RELEASES)}")
         return (rel, *NT_RELEASES[rel])
@@ -86,7 +86,7 @@ class NTTask(SequenceTask):
     @property
     def dataset(self) -> NTDataset:
         rel, _, table = self.release
-        return find_dataset(table, self.config["dataset"], f"{rel} task")
+        return find_dataset(table, self.params["dataset"], f"{rel} task")
 
     @property
     def source_url(self) -> str:  # type: ignore[override]
@@ -94,7 +94,7 @@ class NTTask(SequenceTask):
 
     @property
     def folder(self) -> Path:
-        return benchmark_dir(self.release[0], self.config.get("root")) / self.dataset.name
+        return benchmark_dir(self.release[0], self.params.get("root")) / self.dataset.name
 
     def read_splits(self) -> tuple[SequenceTable, SequenceTable | None, SequenceTable]:
         local = self._read_local()

@@ -24,23 +24,23 @@ class CSVForecastTask(Task):
     was let through is logged as a warning).
     """
 
-    params: ClassVar[dict[str, Any]] = {"path": None, "horizon": None, "target": None,
+    defaults: ClassVar[dict[str, Any]] = {"path": None, "horizon": None, "target": None,
                                         "date_column": "date", "split": (0.7, 0.1, 0.2),
                                         "lookback": 512, "strict_dates": True}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        if not self.config["path"]:
+        if not self.params["path"]:
             raise ConfigError(f"task {name!r} needs the parameter 'path'",
                               "point it at your CSV, e.g. task.path=/data/my_series.csv")
-        self.path = Path(str(self.config["path"])).expanduser()
-        self.horizon = positive_int(name, "horizon", self.config["horizon"])
-        self.lookback = positive_int(name, "lookback", self.config["lookback"])
-        self.split = RatioSplit.parse(self.config["split"])
-        self.target = self.config["target"] or None
-        self.date_column = str(self.config["date_column"])
+        self.path = Path(str(self.params["path"])).expanduser()
+        self.horizon = positive_int(name, "horizon", self.params["horizon"])
+        self.lookback = positive_int(name, "lookback", self.params["lookback"])
+        self.split = RatioSplit.parse(self.params["split"])
+        self.target = self.params["target"] or None
+        self.date_column = str(self.params["date_column"])
         from sfmbench.parsing import parse_bool
-        self.strict_dates = parse_bool(self.config["strict_dates"], "task.strict_dates")
+        self.strict_dates = parse_bool(self.params["strict_dates"], "task.strict_dates")
 
     @cached_property
     def _columns(self) -> list[str]:

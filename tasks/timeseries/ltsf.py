@@ -61,18 +61,18 @@ class LTSFTask(Task):
     against its sha256 where known), else downloaded there; ``path`` points at a copy elsewhere.
     """
 
-    params: ClassVar[dict[str, Any]] = {"dataset": None, "horizon": None, "lookback": None,
+    defaults: ClassVar[dict[str, Any]] = {"dataset": None, "horizon": None, "lookback": None,
                                         "path": None}
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        key = self.config["dataset"]
+        key = self.params["dataset"]
         if key not in DATASETS:
             raise ConfigError(f"task {name!r}: unknown LTSF dataset {key!r}",
                               f"choose one of: {', '.join(DATASETS)}")
         self.dataset: LTSFDataset = DATASETS[key]
-        self.horizon = positive_int(name, "horizon", self.config["horizon"])
-        lookback = self.config["lookback"]
+        self.horizon = positive_int(name, "horizon", self.params["horizon"])
+        lookback = self.params["lookback"]
         self.lookback = positive_int(name, "lookback",
                                      self.dataset.lookback if lookback is None else lookback)
 
@@ -92,8 +92,8 @@ class LTSFTask(Task):
     def locate(self) -> Path:
         """The CSV to read: ``path`` if given, else the cached file (downloaded if missing)."""
         d = self.dataset
-        if self.config["path"]:
-            path = Path(self.config["path"]).expanduser()
+        if self.params["path"]:
+            path = Path(self.params["path"]).expanduser()
             if not path.is_file():
                 raise DataError(f"no such file: {path}",
                                 f"check task.path, or leave it unset to use "

@@ -136,7 +136,8 @@ def test_bad_settings_exit_2(capsys, store_url, model, setting, needle):
 
 def test_bad_sweep_settings_exit_2(capsys, store_url):
     for setting, needle in (("seeds=[]", "seeds"), ("dry_run=maybe", "must be a boolean"),
-                            ("retry_failed=nope", "must be a boolean")):
+                            ("retry_failed=nope", "must be a boolean"),
+                            ("executor.name=pbs", "unknown kind name='pbs'")):
         code, text = cli(capsys, "sweep", "tasks=[generated/ts-seasonal-24]",
                          "models=[last-value]", "budget=smoke", setting)
         assert code == 2 and needle in text, (setting, text)
@@ -205,12 +206,12 @@ def test_store_url_password_never_printed(capsys, tmp_path, monkeypatch):
 def test_results_csv_neutralizes_formula_names(capsys, store_url):
     from sfmbench.results import ResultRow
 
-    Store(store_url).add(ResultRow(job_key="k", task="=HYPERLINK(\"http://x\")", method="@m",
+    Store(store_url).add(ResultRow(job_key="k", task="=HYPERLINK(\"http://x\")", model="@m",
                                    kind="baseline", seed=0, budget="smoke", status="failed",
                                    error="-boom"))
     code, text = cli(capsys, "results", "--format", "csv")
     frame = pd.read_csv(__import__("io").StringIO(text))
-    assert code == 0 and frame["task"][0].startswith("'=") and frame["method"][0] == "'@m"
+    assert code == 0 and frame["task"][0].startswith("'=") and frame["model"][0] == "'@m"
     assert frame["error"][0] == "'-boom"
 
 

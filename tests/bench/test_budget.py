@@ -128,11 +128,11 @@ def test_a_store_written_before_the_new_fields_still_opens(tmp_path):
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE sfmbench_results (id INTEGER PRIMARY KEY, "
                              + ", ".join(f"{c} TEXT" for c in old_cols) + ")"))
-        conn.execute(sa.text("INSERT INTO sfmbench_results (job_key, task, method, kind, seed, "
+        conn.execute(sa.text("INSERT INTO sfmbench_results (job_key, task, model, kind, seed, "
                              "status) VALUES ('old', 't', 'm', 'baseline', '0', 'ok')"))
     engine.dispose()
     store = Store(url)
-    store.add(ResultRow(job_key="new", task="t", method="m", kind="fm", seed=0, recipe="lora",
+    store.add(ResultRow(job_key="new", task="t", model="m", kind="fm", seed=0, recipe="lora",
                         train_samples=10, truncated=True))
     rows = {r["job_key"]: r for r in store.rows()}
     assert rows["old"]["recipe"] is None and not rows["old"]["truncated"]

@@ -40,7 +40,7 @@ def test_run_results_leaderboard(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out_csv = tmp_path / "r.csv"
     assert main(["results", "--storage", db, "--format", "csv", "--out", str(out_csv)]) == 0
     frame = pd.read_csv(out_csv)
-    assert list(frame.columns[:7]) == ["task", "method", "kind", "seed", "status",
+    assert list(frame.columns[:7]) == ["task", "model", "kind", "seed", "status",
                                        "primary_metric", "primary_value"]
     assert {"mcc", "accuracy", "f1"} <= set(frame.columns) and len(frame) == 2
     assert (frame["primary_value"] == frame["mcc"]).all()
@@ -48,6 +48,9 @@ def test_run_results_leaderboard(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["results", "--storage", db, "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert {r["seed"] for r in records} == {0, 1}
+    assert main(["results", "--storage", db, "--format", "json", "--wide"]) == 0
+    wide = json.loads(capsys.readouterr().out)     # the model name and its Method class
+    assert {(r["model"], r["method"]) for r in wide} == {("toy-centroid", "toy-centroid")}
     lb_dir = tmp_path / "lb"
     assert main(["leaderboard", "--storage", db, "--out", str(lb_dir)]) == 0
     board = pd.read_csv(lb_dir / "leaderboard.csv")

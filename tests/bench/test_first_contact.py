@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -198,7 +197,7 @@ def test_suite_with_bad_model_seeds_is_refused(tmp_path, monkeypatch):
         plan_sweep("mini")
 
 
-def test_extras_come_from_registration_metadata():
+def test_extras_come_from_the_method_class():
     from sfmbench.extras import method_extra
     from sfmbench.runner import failure_reason
     assert method_extra("orca") == "crossmodal" and method_extra("dnabert2") == "genomics"

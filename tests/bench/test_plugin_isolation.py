@@ -114,7 +114,7 @@ def test_cli_with_every_bad_plugin_installed(plugin_site: Path, tmp_path: Path) 
     ran = _cli(["run", "task=generated/ts-seasonal-24", "model=autoar", "budget=smoke"], env)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     from sfmbench.store import Store
-    rows = [r for r in Store(env["SFMBENCH_STORAGE"]).rows() if r["method"] == "autoar"]
+    rows = [r for r in Store(env["SFMBENCH_STORAGE"]).rows() if r["model"] == "autoar"]
     assert rows[0]["status"] == "ok" and rows[0]["config"]["model"]["params"]["marker"] == "shadow"
 
 

@@ -31,7 +31,7 @@ def test_excerpt_is_short_single_line_and_printable():
 
 def test_stored_error_is_redacted_and_clean(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    row = ResultRow(job_key="k", task="t", method="m", kind="baseline", seed=0, budget="smoke",
+    row = ResultRow(job_key="k", task="t", model="m", kind="baseline", seed=0, budget="smoke",
                     status="failed",
                     error="StorageError: postgresql://u:topsecret@h/db\x00 failed " + "z" * 9000)
     store.add(row)
@@ -45,7 +45,7 @@ def test_failed_row_with_nul_bytes_is_stored_on_postgres(postgres_url):
     """The error of a job on /proc/self/environ once held NUL bytes, which PostgreSQL refuses
     (and the failed row was lost); stored errors are cleaned first."""
     store = Store(postgres_url)
-    store.add(ResultRow(job_key="k", task="t", method="m", kind="baseline", seed=0,
+    store.add(ResultRow(job_key="k", task="t", model="m", kind="baseline", seed=0,
                         budget="smoke", status="failed", error="DataError: a\x00b\x01c"))
     (row,) = store.rows()
     assert row["status"] == "failed" and row["error"] == "DataError: a?b?c"

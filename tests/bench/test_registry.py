@@ -47,3 +47,35 @@ def test_builtins_arrive_through_entry_points() -> None:
     assert "ltsf/ETTh1-96" in TASKS and "gue/prom_core_all" in TASKS
     assert len(TASKS.list("ltsf/ETT*")) == 16
     assert all(TASKS.entry(n).source == "builtin" for n in TASKS.list("ltsf/*"))
+
+
+def test_builtin_method_classes_load_and_name_their_extra_without_the_extra_installed():
+    """Metadata lives on the class, so a class must import where its extra is missing: the
+    listing and the `pip install 'sfmbench[extra]'` hint read ``cls.extra`` from it."""
+    import subprocess
+    import sys
+    code = """
+import importlib.abc, sys
+OPTIONAL = {"transformers", "timm", "torchgeo", "chronos", "timesfm", "peft", "geomloss",
+            "segmentation_models_pytorch", "h5py", "datasets", "rasterio", "tokenizers",
+            "huggingface_hub", "torchvision", "submitit", "psycopg", "matplotlib"}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in OPTIONAL:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Block())
+from sfmbench.catalog import METHODS
+from sfmbench.extras import method_extra
+for name in METHODS.list():
+    cls = METHODS.get(name)
+    print(name, cls.kind, cls.extra, method_extra(name), bool(cls.summary()))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()}
+    assert rows["orca"] == ["fm", "crossmodal", "crossmodal", "True"]
+    assert rows["geofm"][1:3] == ["satellite", "satellite"]
+    assert rows["dnabert2"][1] == "genomics" and rows["chronos"][1] == "timeseries"
+    assert rows["dasha"] == ["baseline", "None", "None", "True"]
+    assert all(r[-1] == "True" for r in rows.values())   # every method describes itself

@@ -56,7 +56,9 @@ def test_sweep_resumes_after_interrupt(tmp_path: Path, sig: int) -> None:
     db = tmp_path / "r.db"
     store = Store(f"sqlite:///{db}")
     env = {**os.environ, "SFMBENCH_RUN_DIR": str(tmp_path / "runs")}
-    proc = subprocess.Popen(_sweep_cmd(db, 6, 0.7), env=env, stderr=subprocess.PIPE, text=True)
+    # a shell's background job ignores SIGINT, and so would this child: give it the default
+    proc = subprocess.Popen(_sweep_cmd(db, 6, 0.7), env=env, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_rows(store, 2, proc)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)

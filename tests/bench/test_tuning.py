@@ -9,7 +9,9 @@ import pytest
 
 from sfmbench import RunContext
 from sfmbench.budget import Guard
-from sfmbench.tuning import optimize, trial_seed
+from sfmbench.errors import ConfigError
+from sfmbench.tuning import (PRUNERS, SAMPLERS, make_pruner, make_sampler, optimize,
+                              trial_seed)
 
 
 def _ctx(tmp_path, name: str, seed: int = 0, **kw) -> RunContext:
@@ -108,3 +110,21 @@ def test_a_guard_timeout_marks_the_context_truncated(tmp_path):
     full = Guard(None)
     optimize(_ctx(tmp_path, "noguard", guard=full), slow, n_trials=2, direction="minimize")
     assert not full.tripped
+
+
+def test_samplers_and_pruners_come_from_their_tables() -> None:
+    for name in PRUNERS:
+        assert isinstance(make_pruner(name, min_resource=1, reduction_factor=3,
+                                      max_resource=9), optuna.pruners.BasePruner)
+    assert isinstance(make_pruner(None), optuna.pruners.NopPruner)
+    sha = make_pruner("sha", min_resource=2, reduction_factor=3)
+    assert (sha._min_resource, sha._reduction_factor) == (2, 3)
+    for name in SAMPLERS:
+        assert isinstance(make_sampler(name, 0, {"x": [1, 2]}), optuna.samplers.BaseSampler)
+    with pytest.raises(ConfigError, match="unknown pruner 'nope'"):
+        make_pruner("nope")
+    with pytest.raises(ConfigError, match="unknown sampler 'nope'"):
+        make_sampler("nope", 0)
+    with pytest.raises(ConfigError, match="grid sampler needs a search space"):
+        make_sampler("grid", 0)
+

@@ -38,7 +38,7 @@ class FaultyClassifier(Method):
 class TinyClasses(Task):
     """Two separable classes; ``empty_test`` empties the test split."""
 
-    params = {"empty_test": False}
+    defaults = {"empty_test": False}
 
     @property
     def spec(self) -> TaskSpec:
@@ -49,7 +49,7 @@ class TinyClasses(Task):
     def load(self) -> TaskData:
         y = np.arange(40) % 2
         x = (y[:, None, None] + np.zeros((40, 1, 4))).astype(np.float32)
-        test = slice(0, 0) if self.config["empty_test"] else slice(30, 40)
+        test = slice(0, 0) if self.params["empty_test"] else slice(30, 40)
         return TaskData(train=ArraySplit(x[:20], y[:20]), val=ArraySplit(x[20:30], y[20:30]),
                         test=HeldOut(ArrayInputs(x[test]), y[test]))
 

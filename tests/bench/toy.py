@@ -12,18 +12,18 @@ from sfmbench import (ArrayInputs, ArraySplit, FitReport, ForecastInputs, Foreca
 class ToyForecastTask(Task):
     """A noisy sine in 2 channels; lookback 16, horizon 4."""
 
-    params = {"rows": 400, "lookback": 16, "horizon": 4, "seed": 0, "test_offset": 0.0}
+    defaults = {"rows": 400, "lookback": 16, "horizon": 4, "seed": 0, "test_offset": 0.0}
 
     @property
     def spec(self) -> TaskSpec:
-        c = self.config
+        c = self.params
         return TaskSpec(name=self.name, domain="generated", problem=ProblemType.FORECASTING,
                         input_shape=(c["lookback"], 2), primary_metric="mse",
                         higher_is_better=False, metrics=("mse", "mae"), horizon=c["horizon"],
                         lookback=c["lookback"])
 
     def load(self) -> TaskData:
-        c = self.config
+        c = self.params
         n, L, H = c["rows"], c["lookback"], c["horizon"]
         rng = np.random.default_rng(c["seed"])
         t = np.arange(n)
@@ -40,7 +40,7 @@ class ToyForecastTask(Task):
 class ToyClassTask(Task):
     """Two Gaussian blobs in (N, 1, 8) inputs."""
 
-    params = {"n": 300, "seed": 0}
+    defaults = {"n": 300, "seed": 0}
 
     @property
     def spec(self) -> TaskSpec:
@@ -49,8 +49,8 @@ class ToyClassTask(Task):
                         higher_is_better=True, metrics=("mcc", "accuracy", "f1"))
 
     def load(self) -> TaskData:
-        rng = np.random.default_rng(self.config["seed"])
-        n = self.config["n"]
+        rng = np.random.default_rng(self.params["seed"])
+        n = self.params["n"]
         y = rng.integers(0, 2, n)
         x = (rng.standard_normal((n, 1, 8)) + y[:, None, None] * 1.5).astype(np.float32)
         a, b = int(0.6 * n), int(0.8 * n)
