@@ -28,7 +28,6 @@ from sfmbench.errors import ConfigError, PluginError, SfmbenchError
 from sfmbench.method import FitReport, Method, contract_issues
 from sfmbench.params import MethodParams, param
 
-
 if TYPE_CHECKING:
     import optuna
     import torch
@@ -77,8 +76,8 @@ def resolve_source(model_id: str, revision: str | None = None, *,
         raise ConfigError(f"model_id {model_id!r} is not a folder",
                           "point model_id at the folder written by save_pretrained (with its "
                           "config.json), or give a hub id like owner/name")
-    from huggingface_hub import snapshot_download
     from huggingface_hub import errors as hf_errors
+    from huggingface_hub import snapshot_download
 
     rev = f" --revision {revision}" if revision else ""
     local_hint = "set model_id to a local folder holding the model (model.model_id=/path)"
@@ -159,6 +158,27 @@ class FMParams(MethodParams):
     lora: dict[str, Any] = param({"r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
                                   "target_modules": None},
                                  "peft LoraConfig kwargs (target_modules null = peft's choice)")
+
+
+@dataclass
+class TunedFMParams(FMParams):
+    """An FM tuned as DASHA is: successive halving over the budget's trials and epochs, then a
+    final fit of the chosen configuration (:data:`TUNED_BUDGET_PARAMS` maps the budget)."""
+
+    n_trials: int = param(4, "tuning trials (budget: trials)")
+    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
+    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
+    max_epochs: int = param(4, "epochs of one trial, the top rung (budget: max_epochs)")
+    retrain_epochs: int = param(4, "epochs of the final fit (budget: retrain_epochs)")
+    max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
+                                                   "all; budget: train_samples)")
+
+
+#: budget count -> :class:`TunedFMParams` field
+TUNED_BUDGET_PARAMS: dict[str, str] = {
+    "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
+    "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
+    "train_samples": "max_train_samples"}
 
 
 class FoundationModel(Method):

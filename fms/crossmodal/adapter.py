@@ -141,6 +141,10 @@ class CrossModalAdapter(FoundationModel):
     problems: ClassVar[frozenset[ProblemType]] = frozenset(
         {ProblemType.CLASSIFICATION, ProblemType.REGRESSION, ProblemType.FORECASTING})
     recipes: ClassVar[frozenset[str]] = frozenset({"full"})
+    pretraining_data: ClassVar[str | None] = (
+        "the body's own pretraining corpus (default body all-MiniLM-L6-v2: 1B+ sentence pairs, "
+        "on a BERT pretrained on BooksCorpus + Wikipedia); alignment source: Python's pydoc "
+        "help topics through the body's embedding layer")
     Params: ClassVar[type[MethodParams]] = CrossModalParams
     params: CrossModalParams
 

@@ -82,10 +82,6 @@ class L2G(CrossModalAdapter):
         "full fine-tuning of any HF encoder"
     )
 
-    pretraining_data: ClassVar[str] = (
-        "the body's own pretraining corpus (default body all-MiniLM-L6-v2: 1B+ sentence pairs, "
-        "on a BERT pretrained on BooksCorpus + Wikipedia); alignment source: Python's pydoc "
-        "help topics through the body's embedding layer")
     Params: ClassVar[type[MethodParams]] = L2GParams
     params: L2GParams
     objectives: ClassVar[tuple[str, ...]] = ("mmd", "none")

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,10 +45,6 @@ class Orca(CrossModalAdapter):
         "of any HF encoder"
     )
 
-    pretraining_data: ClassVar[str] = (
-        "the body's own pretraining corpus (default body all-MiniLM-L6-v2: 1B+ sentence pairs, "
-        "on a BERT pretrained on BooksCorpus + Wikipedia); alignment source: Python's pydoc "
-        "help topics through the body's embedding layer")
     Params: ClassVar[type[MethodParams]] = OrcaParams
     params: OrcaParams
 

@@ -65,7 +65,7 @@ from sfmbench.method import FitReport
 from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType, TaskSpec
 
-from ..base import FMParams, FoundationModel
+from ..base import TUNED_BUDGET_PARAMS, FoundationModel, TunedFMParams
 from .families import FAMILIES, Family
 from .segmentation import FEATURE_MAPS, Segmenter, decoder_factory
 
@@ -191,7 +191,7 @@ def load_state(model: nn.Module, weights: Path, allowed_missing: frozenset[str],
 # the adapter
 # ----------------------------------------------------------------------------------------------
 @dataclass
-class GeoFMParams(FMParams):
+class GeoFMParams(TunedFMParams):
     """A pretrained image encoder: checkpoint, family and architecture, band mapping, and the
     budget's tuning counts (the same as DASHA's)."""
 
@@ -209,13 +209,6 @@ class GeoFMParams(FMParams):
     input_size: Optional[int] = param(None, "image side the inputs are resized to (null = the "
                                             "family's pretraining size)")
     recipe: str = param("frozen", "fine-tuning recipe: frozen, full or lora")
-    n_trials: int = param(4, "tuning trials (budget: trials)")
-    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
-    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
-    max_epochs: int = param(4, "epochs of one trial, the top rung (budget: max_epochs)")
-    retrain_epochs: int = param(4, "epochs of the final fit (budget: retrain_epochs)")
-    max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
-                                                   "all; budget: train_samples)")
     batch_size: int = param(32, "training batch size")
     eval_batch_size: int = param(64, "batch size of validation and test predictions")
     decoder_width: int = param(64, "segmentation: channels of the decoder")
@@ -240,10 +233,7 @@ class GeoFM(FoundationModel):
         "per checkpoint (model YAML): e.g. SSL4EO-S12 251k Sentinel-2 locations x 4 seasons; "
         "SatlasPretrain 302M labels; DOFA 5 sensors; CROMA SSL4EO-S12 radar-optical pairs")
     Params: ClassVar[type[MethodParams]] = GeoFMParams
-    budget_params: ClassVar[dict[str, str]] = {
-        "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
-        "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
-        "train_samples": "max_train_samples"}
+    budget_params: ClassVar[dict[str, str]] = TUNED_BUDGET_PARAMS
     SPACES: ClassVar[dict[str, dict[str, list[Any]]]] = {
         "frozen": {"learning_rate": [1e-3, 3e-3, 1e-2], "weight_decay": [0.0, 1e-4, 1e-2]},
         "full": {"learning_rate": [1e-5, 3e-5, 1e-4, 3e-4], "weight_decay": [0.0, 0.01, 0.05]},

@@ -41,7 +41,7 @@ from sfmbench.method import FitReport
 from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType, TaskSpec
 
-from ..base import FMParams, FoundationModel
+from ..base import TUNED_BUDGET_PARAMS, FoundationModel, TunedFMParams
 from .presto_model import DW_MISSING, NORMED_BANDS, Presto, PrestoConfig
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ class HuberLoss(nn.Module):
 # the adapter
 # ----------------------------------------------------------------------------------------------
 @dataclass
-class PrestoParams(FMParams):
+class PrestoParams(TunedFMParams):
     """Presto on pixel time series: recipe, head and the budget's tuning counts."""
 
     model_id: Optional[str] = param(PUBLISHED_ID)
@@ -196,13 +196,8 @@ class PrestoParams(FMParams):
     search_space: dict[str, Any] = param({}, "hyperparameter -> choices (empty = the recipe's "
                                              "default search)")
     first_trial: dict[str, Any] = param({}, "trial 0 (empty = Presto's published settings)")
-    n_trials: int = param(4, "tuning trials (budget: trials)")
-    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
-    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
-    max_epochs: int = param(20, "epochs of one trial, the top rung (budget: max_epochs)")
-    retrain_epochs: int = param(20, "epochs of the final fit (budget: retrain_epochs)")
-    max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
-                                                   "all; budget: train_samples)")
+    max_epochs: int = param(20)
+    retrain_epochs: int = param(20)
     eval_batch_size: int = param(512, "batch size of validation and test predictions")
     grad_clip: Optional[float] = param(None, "gradient-norm clip (null = none)")
     lora: dict[str, Any] = param({"r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
@@ -226,10 +221,7 @@ class PrestoFM(FoundationModel):
     Params: ClassVar[type[MethodParams]] = PrestoParams
     #: the budget's counts -> these parameters: the same trials, successive-halving schedule,
     #: epochs, retraining epochs and training samples as DASHA
-    budget_params: ClassVar[dict[str, str]] = {
-        "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
-        "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
-        "train_samples": "max_train_samples"}
+    budget_params: ClassVar[dict[str, str]] = TUNED_BUDGET_PARAMS
 
     @classmethod
     def supports(cls, spec: TaskSpec) -> bool:

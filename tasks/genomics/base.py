@@ -4,11 +4,11 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, ClassVar
 
+from sfmbench.codecs.dna import ALPHABET
 from sfmbench.data import TaskData
 from sfmbench.specs import ProblemType, TaskSpec
 from sfmbench.task import Task
 
-from sfmbench.codecs.dna import ALPHABET
 from .sequences import SequenceTable, build_task_data, holdout, max_length
 
 

@@ -5,10 +5,7 @@ Lengths are the padded input lengths; a source sequence longer than that is an e
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import NamedTuple, TypeVar
-
-from sfmbench.errors import ConfigError
 
 D = TypeVar("D")
 
@@ -110,11 +107,3 @@ GENOMIC_BENCHMARKS: tuple[GBDataset, ...] = (
 )
 GB_CITATION = ("Gresova et al., Genomic benchmarks: a collection of datasets for genomic "
                "sequence classification, BMC Genomic Data 2023")
-
-
-def find_dataset(table: Iterable[D], name: str, label: str) -> D:
-    """The entry of ``table`` called ``name``; a ConfigError listing the valid names otherwise."""
-    by_name = {d.name: d for d in table}  # type: ignore[attr-defined]
-    if name not in by_name:
-        raise ConfigError(f"unknown {label} {name!r}", f"one of: {', '.join(by_name)}")
-    return by_name[name]

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from sfmbench.errors import ConfigError, DataError
 
+from ..tables import find_dataset
 from .base import SequenceTask
 from .catalog import GUE, GUE_CITATION, GUE_SOURCE, GUE_URL, GUEDataset
 from .paths import benchmark_dir
@@ -104,12 +105,7 @@ class GUETask(CSVTask):
 
     @property
     def dataset(self) -> GUEDataset:
-        by_name = {d.name: d for d in GUE}
-        try:
-            return by_name[self.params["dataset"]]
-        except KeyError:
-            raise ConfigError(f"unknown GUE dataset {self.params['dataset']!r}",
-                              f"one of: {', '.join(by_name)}") from None
+        return find_dataset(GUE, self.params["dataset"], "GUE dataset")
 
     @property
     def folder(self) -> Path:

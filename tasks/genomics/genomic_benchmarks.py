@@ -15,8 +15,9 @@ import numpy as np
 
 from sfmbench.errors import ConfigError, DataError
 
+from ..tables import find_dataset
 from .base import SequenceTask
-from .catalog import GB_CITATION, GENOMIC_BENCHMARKS, GBDataset, find_dataset
+from .catalog import GB_CITATION, GENOMIC_BENCHMARKS, GBDataset
 from .paths import benchmark_dir
 from .sequences import SequenceTable
 

@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 
 from sfmbench.errors import ConfigError, DataError
 
+from ..tables import find_dataset
 from .base import SequenceTask
-from .catalog import NT_CITATION, NT_RELEASES, NTDataset, find_dataset
+from .catalog import NT_CITATION, NT_RELEASES, NTDataset
 from .paths import benchmark_dir
 from .sequences import SequenceTable, table_from_frame
 

@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sfmbench.codecs.dna import ALPHABET, encode, sequence_lengths
 from sfmbench.data import ArraySplit, HeldOut, TaskData
 from sfmbench.errors import DataError
 from sfmbench.redact import excerpt
-
-from sfmbench.codecs.dna import ALPHABET, encode, sequence_lengths
 
 #: seed and fraction of the validation hold-out carved from train when a source has none
 #: (DASHA: ``train_test_split(test_size=0.1, random_state=42)``; we also stratify)

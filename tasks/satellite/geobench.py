@@ -28,10 +28,11 @@ from typing import Any, ClassVar
 
 from sfmbench import download
 from sfmbench.data import TaskData
-from sfmbench.errors import ConfigError, DataError
+from sfmbench.errors import DataError
 from sfmbench.specs import TaskSpec
 from sfmbench.task import Task
 
+from ..tables import find_dataset
 from . import geobench_io as io
 from .catalog import BY_NAME, CITATION, SOURCE, GeoBenchDataset
 from .geobench_bands import expand
@@ -146,11 +147,8 @@ class GeoBenchTask(Task):
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        ds = self.params["dataset"]
-        if ds not in BY_NAME:
-            raise ConfigError(f"task {name!r}: unknown GEO-Bench dataset {ds!r}",
-                              f"choose one of: {', '.join(BY_NAME)}")
-        self.ds: GeoBenchDataset = BY_NAME[ds]
+        self.ds: GeoBenchDataset = find_dataset(BY_NAME, self.params["dataset"],
+                                                f"GEO-Bench dataset (task {name!r})")
         self.partition = str(self.params["partition"])
         self.bands = self.params["bands"] or self.ds.default_bands
         self._names: tuple[list[str], list[str], str] | None = None   # read from the files

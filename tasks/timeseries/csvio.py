@@ -9,7 +9,6 @@ import numpy as np
 from sfmbench.errors import DataError
 from sfmbench.redact import excerpt, safe_message
 
-
 #: values that files use to mean "missing" (the canonical weather.csv holds -9999)
 SENTINELS = (-9999.0,)
 

@@ -78,9 +78,8 @@ class CSVForecastTask(Task):
 
     def load(self) -> TaskData:
         from .csvio import read_series_csv
-        from .windows import build_task_data
-
         from .ltsf import report_quirks
+        from .windows import build_task_data
 
         table = read_series_csv(self.path, self.date_column, self.target,
                                 strict_dates=self.strict_dates)

@@ -15,10 +15,11 @@ from typing import Any, ClassVar
 
 from sfmbench.data import TaskData
 from sfmbench.download import ensure_file, verify
-from sfmbench.errors import ConfigError, DataError
+from sfmbench.errors import DataError
 from sfmbench.specs import ProblemType, TaskSpec
 from sfmbench.task import Task
 
+from ..tables import find_dataset
 from .catalog import CACHE_DIR, DATASETS, LTSFDataset
 from .params import positive_int
 
@@ -66,11 +67,8 @@ class LTSFTask(Task):
 
     def __init__(self, name: str, **params: Any) -> None:
         super().__init__(name, **params)
-        key = self.params["dataset"]
-        if key not in DATASETS:
-            raise ConfigError(f"task {name!r}: unknown LTSF dataset {key!r}",
-                              f"choose one of: {', '.join(DATASETS)}")
-        self.dataset: LTSFDataset = DATASETS[key]
+        self.dataset: LTSFDataset = find_dataset(DATASETS, self.params["dataset"],
+                                                 f"LTSF dataset (task {name!r})")
         self.horizon = positive_int(name, "horizon", self.params["horizon"])
         lookback = self.params["lookback"]
         self.lookback = positive_int(name, "lookback",
