@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .pip_installed import pip_installed
+
 PLUGIN = Path(__file__).resolve().parent / "plugin_example2"
 SFMBENCH = [sys.executable, "-m", "sfmbench.cli"]
 
@@ -79,9 +81,9 @@ def test_per_model_settings_must_name_a_model_of_the_sweep(registered):
 
 
 def test_missing_yaml_is_a_warning_not_a_failure(registered, monkeypatch, tmp_path):
-    from sfmbench.plugin_check import check_plugin
-
     from sfmbench_dna_probe.adapter import write_checkpoint
+
+    from sfmbench.plugin_check import check_plugin
 
     monkeypatch.delenv("SFMBENCH_CONFIG_PATH")  # the class alone, no YAML
     ckpt = write_checkpoint(tmp_path / "ckpt")
@@ -104,13 +106,8 @@ def _plain(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def installed() -> Iterator[None]:
-    pip = [sys.executable, "-m", "pip", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(PLUGIN)],
-                   check=True, timeout=300)
-    try:
+    with pip_installed(PLUGIN, "sfmbench-dna-probe"):
         yield
-    finally:
-        subprocess.run([*pip, "uninstall", "-y", "sfmbench-dna-probe"], timeout=300)
 
 
 @pytest.mark.slow

@@ -11,19 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from .pip_installed import pip_installed
+
 PLUGIN = Path(__file__).resolve().parent / "plugin_example"
 SFMBENCH = [sys.executable, "-m", "sfmbench.cli"]
 
 
 @pytest.fixture(scope="module")
 def installed_plugin() -> Iterator[None]:
-    pip = [sys.executable, "-m", "pip", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(PLUGIN)],
-                   check=True, timeout=300)
-    try:
+    with pip_installed(PLUGIN, "sfmbench-example-plugin"):
         yield
-    finally:
-        subprocess.run([*pip, "uninstall", "-y", "sfmbench-example-plugin"], timeout=300)
 
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -30,25 +30,36 @@ TO_19 = {
 }
 
 
-@pytest.mark.shared_data
-def test_six_real_patches_load_with_both_nomenclatures(shared_data: Path, tmp_path: Path,
-                                                       monkeypatch) -> None:
+def _example_labels(shared_data: Path, monkeypatch) -> dict[str, list[str]]:
+    """Patch name -> CORINE labels of the example archive, read independently of the loader."""
     pytest.importorskip("torchgeo")
     archive = shared_data / "bigearthnet" / "BigEarthNet-S2-Example.tar.bz2"
     if not archive.is_file():
         pytest.skip(f"{archive} is missing")
     monkeypatch.setenv("SFMBENCH_DATA", str(shared_data))
-    with tarfile.open(archive) as tf:   # patch names and their labels, read independently
-        metas = {Path(m.name).parent.name: json.load(tf.extractfile(m))["labels"]
-                 for m in tf.getmembers() if m.name.endswith("_labels_metadata.json")}
-    patches = sorted(metas)
-    assert len(patches) == 6
-    splits = tmp_path / "splits"   # official split format: "s2_patch,s1_patch" per line
+    with tarfile.open(archive) as tf:
+        return {Path(m.name).parent.name: json.load(tf.extractfile(m))["labels"]
+                for m in tf.getmembers() if m.name.endswith("_labels_metadata.json")}
+
+
+def _write_splits(tmp_path: Path, order: dict[str, list[str]]) -> Path:
+    """Split CSVs in the official format ("s2_patch,s1_patch" per line)."""
+    splits = tmp_path / "splits"
     splits.mkdir()
-    order = {"train": patches[:2], "val": patches[2:4], "test": patches[4:]}
     for split, names in order.items():
         (splits / f"bigearthnet-{split}.csv").write_text(
             "".join(f"{n},S1B_IW_GRDH_{i}\n" for i, n in enumerate(names)))
+    return splits
+
+
+@pytest.mark.shared_data
+def test_six_real_patches_load_with_both_nomenclatures(shared_data: Path, tmp_path: Path,
+                                                       monkeypatch) -> None:
+    metas = _example_labels(shared_data, monkeypatch)
+    patches = sorted(metas)
+    assert len(patches) == 6
+    order = {"train": patches[:2], "val": patches[2:4], "test": patches[4:]}
+    splits = _write_splits(tmp_path, order)
     cache = tmp_path / "cache"
     from torchgeo.datasets import BigEarthNet
 
@@ -129,20 +140,9 @@ def test_splits_that_cannot_fit_in_memory_are_refused_before_reading() -> None:
 def test_the_training_fraction_reads_only_the_kept_patches(shared_data: Path, tmp_path: Path,
                                                            monkeypatch) -> None:
     """``train_fraction`` subsets before reading (a 10 % run never holds the whole split)."""
-    pytest.importorskip("torchgeo")
-    archive = shared_data / "bigearthnet" / "BigEarthNet-S2-Example.tar.bz2"
-    if not archive.is_file():
-        pytest.skip(f"{archive} is missing")
-    monkeypatch.setenv("SFMBENCH_DATA", str(shared_data))
-    with tarfile.open(archive) as tf:
-        patches = sorted(Path(m.name).parent.name for m in tf.getmembers()
-                         if m.name.endswith("_labels_metadata.json"))
-    splits = tmp_path / "splits"
-    splits.mkdir()
-    order = {"train": patches[:4], "val": patches[4:5], "test": patches[5:]}
-    for split, names in order.items():
-        (splits / f"bigearthnet-{split}.csv").write_text(
-            "".join(f"{n},S1B_IW_GRDH_{i}\n" for i, n in enumerate(names)))
+    patches = sorted(_example_labels(shared_data, monkeypatch))
+    splits = _write_splits(tmp_path, {"train": patches[:4], "val": patches[4:5],
+                                      "test": patches[5:]})
     from sfmbench.tasks.satellite import bigearthnet
     read: list[int] = []
     original = bigearthnet.BigEarthNetTask._read_split
