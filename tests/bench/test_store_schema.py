@@ -26,6 +26,7 @@ MODELS = {"last-value", "seasonal-naive", "kmer-logreg"}
 
 def _copy(tmp_path: Path) -> Path:
     """The fixture copied into a run directory (the fixture itself is never opened)."""
+    assert FIXTURE.is_file() and FIXTURE.stat().st_size, f"{FIXTURE} is missing from the checkout"
     run_dir = tmp_path / "old-run"
     run_dir.mkdir()
     shutil.copyfile(FIXTURE, run_dir / "sfmbench.db")
