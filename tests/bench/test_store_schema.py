@@ -34,7 +34,9 @@ def _copy(tmp_path: Path) -> Path:
 
 
 def _sqlite_read(path: Path, query: str) -> list[tuple]:
-    con = sqlite3.connect(path)
+    # the committed fixture is opened immutable: no -wal/-shm files, never created or written
+    con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True) if path == FIXTURE \
+        else sqlite3.connect(path)
     try:
         return con.execute(query).fetchall()
     finally:
