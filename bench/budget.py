@@ -116,10 +116,6 @@ def budget_param_issues(method_cls: type) -> list[str]:
 
 def budget_defaults(method_cls: type, budget: Budget) -> dict[str, Any]:
     """The method's parameters that the budget sets (its :attr:`budget_params` mapping)."""
-    issues = budget_param_issues(method_cls)
-    if issues:
-        raise ConfigError(f"{method_cls.__name__}: " + "; ".join(issues),
-                          "map budget counts to fields of the class's Params")
     mapping: dict[str, str] = dict(getattr(method_cls, "budget_params", None) or {})
     return {param: getattr(budget, field) for field, param in mapping.items()}
 

@@ -14,19 +14,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from .catalog import METHODS, TASKS
-from .config import (check_keys, group_entry, make_job, model_names,
-                     split_prefixed)
+from .commands_common import current_run_dir, open_store, out, run_settings
+from .commands_results import cell, leaderboard, print_rows
+from .config import check_keys, group_entry, make_job, model_names, split_prefixed
 from .errors import ConfigError
 from .overrides import parse_overrides
 from .parsing import bool_setting, per_model_overrides
-from .redact import redact_url
 from .progress import console
+from .redact import redact_url
 from .results import STATUS_OK
 from .sorting import natural_key
 from .store import Store
-from .commands_common import current_run_dir, run_settings, open_store, out
-from .commands_results import cell, print_rows, leaderboard
-
 
 # --- run ------------------------------------------------------------------------------------
 RUN_KEYS = {"task", "model", "seed", "budget", "storage", "device", "save_predictions"}
@@ -154,7 +152,8 @@ def sweep(args: argparse.Namespace, extra: dict[str, Any] | None = None,
         raise ConfigError(f"executor.workers must be a positive integer, got {workers!r}",
                           "e.g. executor.workers=2")
     logging.getLogger("sfmbench.runner").setLevel(logging.ERROR)  # failures: once, at the end
-    kind = str(ex_cfg.get("name", executor))
+    # an executor YAML names its kind; without one: its file name if that is a kind, else local
+    kind = str(ex_cfg.get("name") or (executor if executor in EXECUTORS else "local"))
     if kind not in EXECUTORS:
         raise ConfigError(f"executor {executor!r} has unknown kind name={kind!r}",
                           f"set name to one of: {', '.join(EXECUTORS)}")

@@ -10,14 +10,13 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from .catalog import METHODS, TASKS, create_task, task_names
 from .budget import resolved_counts
-from .config import (budget_names, group_entry, known_params, model_config,
-                     model_names, params_class, yaml_files)
+from .catalog import METHODS, TASKS, create_task, task_names
+from .commands_common import need_name, out
+from .config import budget_names, group_entry, known_params, model_config, model_names, yaml_files
 from .errors import SfmbenchError
 from .extras import missing_extra
 from .sorting import natural_sorted
-from .commands_common import need_name, out
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def models(args: argparse.Namespace) -> int:
                 cls = METHODS.get(cfg.method)
                 table.add_row(escape(name), cls.kind, "yes" if cls.tuned else "",
                               installed, ",".join(sorted(p.value for p in cls.problems)),
-                              escape(_first_sentence(cfg.description or cls.__doc__ or "")))
+                              escape(_first_sentence(cfg.description or cls.summary())))
             except SfmbenchError as exc:
                 table.add_row(escape(name), "?", "?", "?", "?", f"[red]{escape(exc.message)}[/]")
         out.print(table)
@@ -93,7 +92,7 @@ def models(args: argparse.Namespace) -> int:
             "replaces_builtin": entry.replaces is not None,
             "kind": cls.kind, "tuned": cls.tuned,
             "problems": sorted(p.value for p in cls.problems), "domains": sorted(cls.domains),
-            "description": cfg.description or (cls.__doc__ or "").strip(),
+            "description": cfg.description or cls.summary(),
             "config_file": cfg.source, "default_params": known_params(cls), "params": cfg.params,
             # name, type, default, value with the model YAML, doc of every Params field
             "parameters": _parameter_rows(cls, cfg),
@@ -124,7 +123,7 @@ def models(args: argparse.Namespace) -> int:
                                                    if yaml_values.get(k) != v) or "-")
                              for b, p in info["budgets"].items()),
     }, f"`sfmbench models show {name} --json` for the full document")
-    _print_parameters(info["parameters"], params_class(cls).__name__)
+    _print_parameters(info["parameters"], cls.Params.__name__)
     return 0
 
 
@@ -132,7 +131,7 @@ def _parameter_rows(cls: type, cfg: Any) -> list[dict[str, Any]]:
     """One row per Params field: its type, default, value with the model YAML, and doc."""
     from .params import describe, resolve_params
 
-    klass = params_class(cls)
+    klass = cls.Params
     values = resolve_params(klass, [("its model config", cfg.params)], cfg.name)
     return [{"name": i.name, "type": i.type, "default": i.default, "value": values[i.name],
              "doc": i.doc} for i in describe(klass)]

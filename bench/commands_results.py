@@ -10,11 +10,10 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from .errors import ConfigError
-from .redact import redact_url
-from .progress import console
 from .commands_common import current_run_dir, open_store, out
-
+from .errors import ConfigError
+from .progress import console
+from .redact import redact_url
 
 # --- results ----------------------------------------------------------------------------------
 BASE_COLUMNS = ["task", "model", "kind", "seed", "status", "primary_metric", "primary_value"]

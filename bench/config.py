@@ -1,8 +1,8 @@
 """Config composition: YAML groups (model/, suite/, budget/) + ``key=value`` overrides.
 
 Overrides follow the small grammar of :mod:`sfmbench.overrides` (``models=[autoar,dlinear]``,
-``seeds=0,1,2``, ``task.path=/data/x.csv``); files are plain YAML read with OmegaConf. The search path is the
-built-in ``sfmbench.conf`` package, then directories that plugins declare through the
+``seeds=0,1,2``, ``task.path=/data/x.csv``); files are plain YAML read with OmegaConf. The
+search path is the built-in ``sfmbench.conf`` package, then directories that plugins declare through the
 ``sfmbench.conf`` entry-point group (a module whose folder holds ``model/``, ``suite/`` ...),
 then ``SFMBENCH_CONFIG_PATH`` (``os.pathsep``-separated); later entries win on equal names.
 """
@@ -157,34 +157,16 @@ class ModelConfig:
 
         cls = METHODS.get(self.method)
         counts = budget_defaults(cls, load_budget(budget))   # the budget's counts, then refined
-        return resolve_params(params_class(cls), [
+        return resolve_params(cls.Params, [
             ("its model config", self.params), (f"the {budget!r} budget's counts", counts),
             (f"its {budget!r} budget", self.budgets.get(budget) or {}),
             ("the overrides", overrides or {})], self.name)
 
 
-def params_class(cls: type) -> type:
-    """The typed parameters of a method class: its ``Params`` (derived from ``defaults`` along
-    the class hierarchy for a class that is no :class:`~sfmbench.method.Method`)."""
-    from .params import MethodParams, params_from_defaults
-
-    declared = getattr(cls, "Params", None)
-    if isinstance(declared, type) and issubclass(declared, MethodParams):
-        return declared
-    return params_from_defaults(cls.__name__, MethodParams, _mro_defaults(cls))
-
-
-def _mro_defaults(cls: type) -> dict[str, Any]:
-    known: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        known.update(getattr(klass, "defaults", None) or {})
-    return known
-
-
 def known_params(cls: type) -> dict[str, Any]:
     """Every parameter a method class accepts, with its default (the fields of its Params)."""
     from .params import defaults_of
-    return defaults_of(params_class(cls))
+    return defaults_of(cls.Params)
 
 
 def model_names(pattern: str | None = None) -> list[str]:
@@ -286,7 +268,6 @@ def make_job(task: str, model: str, seed: int = 0, budget: str = "cpu",
     mcfg = model_config(model)
     task_params = {**TASKS.metadata(task).get("params", {}), **(task_overrides or {})}
     model_params = mcfg.resolved_params(budget, model_overrides)
-    model_params = strict_bools(model_params, known_params(METHODS.get(mcfg.method)), "model.")
     identity = None
     task_cls = TASKS.get(task)
     task_params = strict_bools(task_params, getattr(task_cls, "defaults", {}) or {}, "task.")

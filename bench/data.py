@@ -198,6 +198,13 @@ TrainData = ArraySplit | SeriesSplit
 TestInputs = ArrayInputs | ForecastInputs
 
 
+def tuning_subset(train: ArraySplit, size: int | float | None, seed: int) -> ArraySplit:
+    """The seeded subset of train that every tuning trial of a job trains on (``size``: the
+    budget's ``train_samples``; None = all of train), drawn with ``seed + 1`` for every method,
+    so DASHA and an FM of the same budget and seed tune on the very same samples."""
+    return train.sample(size, seed + 1)
+
+
 def array_split(split: TrainData, method: str, name: str) -> ArraySplit:
     """``split`` as the :class:`ArraySplit` an array method needs, else a clear DataError."""
     if not isinstance(split, ArraySplit):

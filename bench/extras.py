@@ -2,7 +2,9 @@
 
 A method class declares its extra (``extra: ClassVar[str | None] = "genomics"``); this module
 reads it, so listings, hints and suites never guess from module paths. Method modules import
-their optional packages inside methods, so the class (and its ``extra``) loads without them.
+their optional packages inside methods, so the class (and its ``extra``) loads without them; a
+plugin whose module cannot import may say it at registration
+(``registry.register(name, target, extra="genomics")``).
 """
 from __future__ import annotations
 
@@ -16,11 +18,16 @@ from .errors import SfmbenchError
 
 
 def method_extra(method: str) -> str | None:
-    """The pip extra a registered method's code needs (``None``: the base install)."""
+    """The pip extra a registered method's code needs (``None``: the base install): the class's
+    ``extra``, else an ``extra=`` given at registration (also where the class cannot import)."""
     try:
-        return getattr(METHODS.get(method), "extra", None)
+        registered = METHODS.metadata(method).get("extra")
     except SfmbenchError:
         return None
+    try:
+        return getattr(METHODS.get(method), "extra", None) or registered
+    except SfmbenchError:   # its module does not import (a missing package)
+        return registered
 
 
 @lru_cache(maxsize=None)

@@ -5,17 +5,18 @@
 - ``VALUE`` is a scalar, a list ``[a,b]`` or a mapping ``{r: 8, alpha: 16}`` (nested freely).
   Scalars are typed strictly: ``null`` and ``~``; ``true``/``false`` (any case; ``yes``,
   ``off`` ... stay strings, so a boolean setting refuses them); integers (``3``, ``-1``,
-  ``1_000``); floats (``0.5``, ``1e-3``, ``inf``, ``nan``); anything else is a string
+  ``1_000``; ``01`` stays a string); floats (``0.5``, ``1e-3``, ``inf``, ``nan``); anything else is a string
   (``ltsf/ETTh1-96``, ``postgresql://u@host/db``). ``'...'`` or ``"..."`` quote a string
   verbatim. An empty value is the empty string.
 - ``a,b,c`` (commas outside brackets and quotes) is a list, like ``[a,b,c]``:
-  ``seeds=0,1,2``.
+  ``seeds=0,1,2``; an empty item (``a,,b``, ``[a,]``) is an error.
 - Brackets, braces and parentheses outside quotes must balance; quote a value that contains
   an unbalanced one (``task.path='/data/run (1.csv'``), and quote lists in the shell:
   ``'models=[autoar,dlinear]'``.
 
-The grammar of Hydra's command line, written out in one small module instead of importing
-Hydra's internal parser.
+Hydra-like, written out in one small module instead of importing Hydra's internal parser.
+Differences from Hydra: no ``+key``/``~key`` (there is no defaults list to extend), no
+backslash escapes (quote instead), and a ``=`` after the first is part of the value.
 """
 from __future__ import annotations
 
@@ -54,7 +55,15 @@ def _split_top_level(raw: str, sep: str = ",", limit: int = -1) -> list[str]:
     return parts + [raw[start:]]
 
 
-_INT = re.compile(r"[-+]?\d+(_\d+)*")
+def _items(text: str) -> list[str]:
+    """The comma-separated items of a list; an empty item is an error."""
+    items = _split_top_level(text)
+    if len(items) > 1 and any(not item.strip() for item in items):
+        raise ValueError("an empty item in a list")
+    return items
+
+
+_INT = re.compile(r"[-+]?(0|[1-9]\d*(_\d+)*)")
 _FLOAT = re.compile(r"[-+]?((\d[\d_]*)?\.\d[\d_]*|\d[\d_]*\.?)([eE][-+]?\d+)?|[-+]?(inf|nan)",
                     re.IGNORECASE)
 _WORDS: dict[str, Any] = {"null": None, "~": None, "true": True, "false": False}
@@ -81,7 +90,7 @@ def _value(text: str) -> Any:
         if text[-1:] != close:
             raise ValueError(f"text after the closing {close!r}")
         inner = text[1:-1].strip()
-        items = _split_top_level(inner) if inner else []
+        items = _items(inner) if inner else []
         if text[0] == "[":
             return [_value(item) for item in items]
         pairs = [_split_top_level(item, sep=":", limit=1) for item in items]
@@ -101,7 +110,7 @@ def parse_overrides(args: list[str]) -> dict[str, Any]:
             raise ConfigError(f"malformed override {arg!r}: expected KEY=VALUE with KEY a "
                               "dotted name", HINT)
         try:
-            parts = _split_top_level(raw)
+            parts = _items(raw) if raw.strip() else [raw]
             values = [_value(p) for p in parts]
         except ValueError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

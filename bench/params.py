@@ -45,13 +45,19 @@ def param(default: Any, doc: str = "") -> Any:
 
 @dataclass
 class MethodParams(Mapping[str, Any]):
-    """Base of every method's parameters; also a read-only mapping (``p["key"]``,
-    ``p.get("key", default)``, ``"key" in p``, ``keys()``, ``items()``) for older code."""
+    """Base of every method's parameters; also a mapping (``p["key"]``, ``p.get("key", d)``,
+    ``"key" in p``, ``keys()``, ``items()``, and ``p["key"] = value`` for a known field) for
+    code written against the parameter dicts of sfmbench 0.1.0."""
 
     def __getitem__(self, key: str) -> Any:
         if key not in field_names(type(self)):
             raise KeyError(key)
         return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in field_names(type(self)):
+            raise KeyError(f"no parameter {key!r} (fields: {', '.join(field_names(type(self)))})")
+        setattr(self, key, value)
 
     def __iter__(self) -> Iterator[str]:
         return iter(field_names(type(self)))
@@ -218,16 +224,24 @@ def resolve_params(cls: type, layers: list[tuple[str, Mapping[str, Any]]],
     """The class defaults merged with each ``(where, mapping)`` layer in turn (nested dicts
     merge key by key), validated against the field types; a plain dict."""
     cfg = OmegaConf.structured(cls)
+    given: dict[str, Any] = {}
     for where, layer in layers:
         if not layer:
             continue
         check_known(cls, layer, model, where)
         layer = _strict_bools(cls, layer)
+        given.update(layer)
         try:
             cfg = OmegaConf.merge(cfg, layer)
         except OmegaConfBaseException as exc:
             raise _type_error(cls, exc, layer, model, where) from None
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    out: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
+    # an int given for a float field stays an int here, as it was before typed parameters: the
+    # resolved dict is hashed into the job key (the method still reads a float)
+    for key, value in given.items():
+        if type(value) is int and isinstance(out.get(key), float) and out[key] == value:
+            out[key] = value
+    return out
 
 
 def build_params(cls: type[MethodParams], params: Mapping[str, Any],

@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 
 from .catalog import METHODS, TASKS
-from .config import make_job, model_config, params_class, split_prefixed
+from .config import make_job, model_config, split_prefixed
 from .errors import SfmbenchError
 from .method import contract_issues
 from .results import STATUS_OK
@@ -59,7 +59,7 @@ def _check_params(report: CheckReport, cfg: Any, cls: type,
     except SfmbenchError as exc:
         report.add(False, "parameters", exc.message, exc.hint)
         return False
-    klass = params_class(cls)
+    klass = cls.Params
     report.add(True, "parameters", f"{len(describe(klass))} fields of {klass.__name__}; the "
                                    "model YAML's values have the declared types")
     if untyped(klass):

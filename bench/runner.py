@@ -9,28 +9,28 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import __version__
-from .catalog import METHODS, create_task
 from .budget import Guard, load_budget
+from .catalog import METHODS, create_task
 from .config import JobSpec, budget_config
 from .context import RunContext, default_device
 from .data import ArrayInputs, ForecastInputs, ForecastTargets, HeldOut
 from .errors import ConfigError, SfmbenchError
+from .extras import method_extra
 from .losses import ExampleWriter, examples_path
 from .method import FitReport, Method, method_supports
 from .metrics import MetricSuite
 from .monitor import PeakMemory
-from .extras import method_extra
 from .parsing import explicit_true
-from .redact import safe_message
 from .provenance import git_revision, hostname, library_versions
+from .redact import safe_message
 from .results import STATUS_FAILED, STATUS_OK, ResultRow, utcnow
 from .seeding import seed_everything
 from .specs import TaskSpec

@@ -168,7 +168,9 @@ _LOCKS: dict[str, Callable[[sa.Connection], None]] = {
 def _transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction that also covers DDL. pysqlite commits around DDL by itself, so SQLite
     gets its own connection where we issue BEGIN IMMEDIATE (SQLAlchemy's documented recipe)."""
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        # (an in-memory database exists only on the engine's own connection: a new store,
+        # created at head, with nothing to upgrade)
         with engine.begin() as conn:
             yield conn
         return

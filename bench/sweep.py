@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from .catalog import METHODS, create_task, task_names
-from .config import JobSpec, group_entry, make_job, model_config, model_names
+from .config import JobSpec, group_entry, known_params, make_job, model_config, model_names
 from .errors import ConfigError, UnknownNameError
 from .extras import missing_extra
 from .method import method_supports
@@ -70,11 +70,13 @@ def check_job(job: JobSpec) -> None:
 
 
 def models_for(spec: Any) -> list[str]:
-    """Model names whose method supports ``spec`` (for hints)."""
+    """Model names whose method and configuration support ``spec`` (for hints)."""
     names = []
     for name in model_names():
         try:
-            if METHODS.get(model_config(name).method).supports(spec):
+            cfg = model_config(name)
+            cls = METHODS.get(cfg.method)
+            if method_supports(cls, spec, {**known_params(cls), **cfg.params}):
                 names.append(name)
         except Exception:  # noqa: BLE001 - a broken plugin must not break a hint
             continue

@@ -8,6 +8,7 @@ successive halving (the ASHA schedule) or Hyperband prune on intermediate valida
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -19,8 +20,6 @@ from optuna.trial import TrialState
 from .context import RunContext
 from .errors import ConfigError
 from .signals import quiet_interrupts
-
-import warnings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 quiet_interrupts()  # a SIGTERM/Ctrl-C'd trial is marked failed without a logged traceback
@@ -165,7 +164,7 @@ def make_pruner(name: str | None, *, min_resource: int = 1, reduction_factor: in
                 max_resource: int | None = None) -> optuna.pruners.BasePruner:
     factory = PRUNERS.get(name or "none")
     if factory is None:
-        raise ConfigError(f"unknown pruner {name!r}", "use one of: none, sha, hyperband, median")
+        raise ConfigError(f"unknown pruner {name!r}", f"use one of: {', '.join(PRUNERS)}")
     return factory(min_resource, reduction_factor, max_resource)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional, TypeVar
 
+from sfmbench.data import tuning_subset
 from sfmbench.errors import ConfigError, PluginError, SfmbenchError
 from sfmbench.method import FitReport, Method, contract_issues
 from sfmbench.params import MethodParams, param
@@ -361,9 +362,9 @@ class FoundationModel(Method):
     # -- reporting -----------------------------------------------------------------------------
     def tuning_data(self, train: "ArraySplit") -> "ArraySplit":
         """The seeded subset of train the tuning trials see (``max_train_samples``, from the
-        budget's ``train_samples``; all of train when unset): drawn as DASHA draws its own
-        (seed + 1), so an FM and DASHA of the same budget and seed tune on the same samples."""
-        return train.sample(self.params.get("max_train_samples"), self.ctx.seed + 1)
+        budget's ``train_samples``; all of train when unset): :func:`sfmbench.data.tuning_subset`,
+        so an FM and DASHA of the same budget and seed tune on the same samples."""
+        return tuning_subset(train, self.params.get("max_train_samples"), self.ctx.seed)
 
     def fit_report(self, **kwargs: Any) -> FitReport:
         """A FitReport that records the checkpoint and recipe besides ``kwargs``."""

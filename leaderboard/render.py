@@ -81,11 +81,12 @@ def without_empty_tasks(board: pd.DataFrame) -> pd.DataFrame:
 
 
 def _method_class(name: str):  # -> type[Method] | None
-    """The Method class behind a model name, or None (a plugin that is not installed here)."""
+    """The Method class behind a board's model name (``model`` or ``model[recipe]``), or None
+    (a plugin that is not installed here)."""
     try:
         from sfmbench.catalog import METHODS
         from sfmbench.config import model_config
-        return METHODS.get(model_config(name).method)
+        return METHODS.get(model_config(name.split("[", 1)[0]).method)
     except Exception:  # noqa: BLE001 - the page renders without the note
         return None
 

@@ -21,7 +21,8 @@ import optuna
 import torch
 from torch import nn
 
-from sfmbench.data import ArraySplit, TestInputs, TrainData, array_inputs, array_split
+from sfmbench.data import (ArraySplit, TestInputs, TrainData, array_inputs, array_split,
+                           tuning_subset)
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport, Method
 from sfmbench.params import MethodParams, param
@@ -287,7 +288,7 @@ class Dasha(Method):
     def tuning_data(self, train: ArraySplit) -> ArraySplit:
         """The seeded subset of train every tuning trial trains on (``hpo_subsample``); an FM
         of the same budget and seed tunes on the very same samples."""
-        return train.sample(self.params.hpo_subsample, self.ctx.seed + 1)
+        return tuning_subset(train, self.params.hpo_subsample, self.ctx.seed)
 
     def _tune(self, arch: Any, train: ArraySplit, val: ArraySplit) -> tuple[dict[str, Any], dict[str, Any]]:
         p = self.params
@@ -383,7 +384,8 @@ class Dasha(Method):
     def predict(self, inputs: TestInputs) -> np.ndarray:
         if self.model is None:
             raise ConfigError("DASHA.predict called before fit")
-        scores = predict_scores(self.model, array_inputs(inputs, "DASHA"), self.params.eval_batch_size, self.ctx.device,
+        scores = predict_scores(self.model, array_inputs(inputs, "DASHA"),
+                                self.params.eval_batch_size, self.ctx.device,
                                 mixed_precision=bool(self.params.mixed_precision))
         if self.spec.problem is ProblemType.REGRESSION:
             return scores.reshape(len(scores), *self.target_shape)

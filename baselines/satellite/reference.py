@@ -117,7 +117,8 @@ class _ImageReference(Method):
 
         if self.model is None:
             raise ConfigError(f"{type(self).__name__}.predict called before fit")
-        scores = predict_scores(self.model, array_inputs(inputs, type(self).__name__), int(self.params.eval_batch_size),
+        scores = predict_scores(self.model, array_inputs(inputs, type(self).__name__),
+                                int(self.params.eval_batch_size),
                                 self.ctx.device)
         return scores_to_outputs(scores, self.spec.problem)
 

@@ -27,14 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from sfmbench.data import (
-    ArrayInputs,
-    ArraySplit,
-    ForecastInputs,
-    SeriesSplit,
-    TestInputs,
-    TrainData,
-)
+from sfmbench.data import (ArrayInputs, ArraySplit, ForecastInputs, SeriesSplit, TestInputs,
+                           TrainData, tuning_subset)
 from sfmbench.errors import ConfigError, DataError
 from sfmbench.method import FitReport
 from sfmbench.params import MethodParams, param
@@ -51,11 +45,6 @@ from .source import SourceSet, image_features, text_features
 if TYPE_CHECKING:
     from sfmbench.context import RunContext
     from sfmbench.specs import TaskSpec
-
-
-def subsample(split: ArraySplit, n: int | None, seed: int) -> ArraySplit:
-    """A seeded random subset of ``n`` samples (all when ``n`` is None or larger)."""
-    return split.sample(int(n), seed) if n else split
 
 
 def evenly(split: ArraySplit, n: int | None) -> ArraySplit:
@@ -334,7 +323,7 @@ class CrossModalAdapter(FoundationModel):
         seconds.update(self.prepare(train, val))
 
         p0 = dict(self.params)
-        trial_train = subsample(train, p0["trial_train_samples"], self.ctx.seed + 1)
+        trial_train = tuning_subset(train, p0["trial_train_samples"], self.ctx.seed)
         trial_val = evenly(val, p0["trial_val_samples"])
 
         def fit_trial(hp: dict[str, Any], report: Any = None) -> tuple[float, None]:
@@ -357,7 +346,7 @@ class CrossModalAdapter(FoundationModel):
         start = time.perf_counter()
         align_before = sum(self._align_seconds.values())
         net, align_info = self.build(chosen, train)
-        refine_train = subsample(train, chosen["max_train_samples"], self.ctx.seed + 2)
+        refine_train = train.sample(chosen["max_train_samples"], self.ctx.seed + 2)
         result = self.finetune(net, refine_train, val, chosen, int(chosen["epochs"]), "refine")
         self.model = net
         seconds["refine"] = time.perf_counter() - start - (

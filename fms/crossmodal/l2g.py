@@ -33,7 +33,7 @@ from sfmbench.specs import ProblemType
 from sfmbench.training import TrainConfig, loss_for, scaled_milestones, sgd, step_schedule
 from sfmbench.training import train as train_loop
 
-from .adapter import CrossModalAdapter, CrossModalParams, subsample
+from .adapter import CrossModalAdapter, CrossModalParams
 from .bodies import Body
 from .embedders import SearchedCNNEmbed, token_stride
 from .losses import gaussian_mmd
@@ -121,7 +121,7 @@ class L2G(CrossModalAdapter):
         opt_a = sgd(arch_parameters(model), p["search_arch_lr"], 0.9, p["search_weight_decay"])
         sched = [step_schedule(o, scaled_milestones([30, 60, 80], 100, epochs))
                  for o in (opt_w, opt_a)]
-        data = subsample(train, p["search_subsample"], self.ctx.seed + 3)
+        data = train.sample(p["search_subsample"], self.ctx.seed + 3)
         config = TrainConfig(epochs=epochs, batch_size=int(p["search_batch_size"]),
                              batch_fraction=float(p["search_batch_fraction"]), grad_clip=1.0,
                              seed=self.ctx.seed, show_progress=self.ctx.show_progress,
@@ -144,7 +144,7 @@ class L2G(CrossModalAdapter):
               p: dict[str, Any]) -> dict[str, Any]:
         epochs = int(p["embedder_epochs"])
         head = self.make_head(body, self.n_tokens(embedder, body))
-        data = subsample(train, p["align_samples"], self.ctx.seed + 4)
+        data = train.sample(p["align_samples"], self.ctx.seed + 4)
         src = torch.as_tensor(source.x)
         criterion = loss_for(self.spec.problem)
         pretrain = int(math.floor(float(p["pretrain_fraction"]) * epochs))

@@ -102,7 +102,7 @@ FAMILIES: dict[str, Family] = {
     # dropped (:mod:`.satmae`). The multispectral (group-channel) and temporal SatMAE models are
     # not timm ViTs (per-group patch embeddings, channel / time encodings): not supported.
     "satmae": Family(_timm, frozenset(), 224, convert=_satmae_state, locate=_satmae_locate,
-                     safe_globals=(argparse.Namespace,)),
+                     safe_globals=(argparse.Namespace,)),   # the checkpoint's "args"
 }
 
 

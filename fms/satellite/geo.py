@@ -38,10 +38,10 @@ family's pretraining size; ResNets keep the task's size).
 Recipes (tuned on validation with the budget's counts, like DASHA): ``frozen`` (features
 extracted once, a linear head trained on them), ``full``, ``lora`` (``peft`` adapters on the
 family's layers). Classification and multi-label tasks: a linear head on pooled features.
-Segmentation (resnet, vit, swin, croma): a light decoder over the encoder's feature maps
+Segmentation (resnet, vit, swin, croma, satmae): a light decoder over the encoder's feature maps
 (:mod:`.segmentation`); ``frozen`` trains the decoder over the frozen encoder (kept in eval mode).
 
-Not provided: Prithvi (not in torchgeo 0.8.1) and the temporal and multispectral SatMAE models
+Not provided: Prithvi (in torchgeo only from 0.11, unreleased) and the temporal and multispectral SatMAE models
 (not timm ViTs: see :mod:`.satmae`).
 """
 from __future__ import annotations
@@ -59,6 +59,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sfmbench.codecs.bands import stand_ins
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError, PluginError, SfmbenchError
 from sfmbench.method import FitReport
@@ -94,17 +95,11 @@ def band_id(name: str) -> str:
 
 #: task bands that feed a model's red/green/blue band when the task lacks the Sentinel-2 band
 #: itself: aerial colour bands (GEO-Bench R, G, B) and Landsat-8's red, green, blue
-COLOUR_ALIASES: dict[str, tuple[str, ...]] = {"B4": ("R", "RED", "L8_B4"),
-                                              "B3": ("G", "GREEN", "L8_B3"),
-                                              "B2": ("B", "BLUE", "L8_B2")}
-
-
 def source_band(model_band: str, task_bands: list[str]) -> str:
     """The task band feeding ``model_band`` (ids as :func:`band_id` gives them): the same band,
-    else a colour alias of it (:data:`COLOUR_ALIASES`); unchanged when the task has neither."""
-    if model_band in task_bands:
-        return model_band
-    return next((a for a in COLOUR_ALIASES.get(model_band, ()) if a in task_bands), model_band)
+    else a band of another sensor that stands in for it (:mod:`sfmbench.codecs.bands`);
+    unchanged when the task has neither."""
+    return next((a for a in stand_ins(model_band) if a in task_bands), model_band)
 
 
 def task_band_names(value: Any) -> list[str]:

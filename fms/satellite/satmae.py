@@ -30,7 +30,6 @@ its own time encodings. Neither is a timm ViT; their checkpoints are refused by 
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
@@ -49,8 +48,6 @@ DECODER_KEYS = frozenset({"mask_token", "decoder_pos_embed"})
 DECODER_PREFIXES = ("decoder_embed.", "decoder_blocks.", "decoder_norm.", "decoder_pred.")
 #: keys only the multispectral group-channel model has (models_vit_group_channels.py)
 GROUP_CHANNEL_KEYS = frozenset({"channel_embed", "channel_cls_embed", "patch_embed.0.proj.weight"})
-#: plain-data classes a SatMAE training checkpoint holds besides tensors
-SAFE_GLOBALS: tuple[type, ...] = (argparse.Namespace,)
 #: where downloaded checkpoints are kept, under the data cache
 CACHE = Path("models") / "satmae"
 
@@ -100,4 +97,4 @@ def _resample(pos: Any, model: nn.Module) -> Any:
 
 
 __all__ = ["DECODER_KEYS", "DECODER_PREFIXES", "FMOW_PRETRAIN_URL", "KNOWN_SHA256",
-           "SAFE_GLOBALS", "locate_checkpoint", "satmae_state"]
+           "locate_checkpoint", "satmae_state"]

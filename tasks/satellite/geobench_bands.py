@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sfmbench.codecs.bands import RGB, stand_ins
+
 #: GEO-Bench's Sentinel-1 band names (``sentinel1_8_bands``) -> canonical names
 S1_NAMES: dict[str, str] = {
     "01 - VH.Real": "VH_REAL", "02 - VH.Imaginary": "VH_IMAG", "03 - VV.Real": "VV_REAL",
@@ -81,9 +83,7 @@ def expand(name: str, source: str, kind: str, channels: int) -> list[Band]:
 
 
 #: which canonical names are the red, green and blue band of each sensor (``task.bands=rgb``)
-RGB_NAMES: tuple[frozenset[str], ...] = (frozenset({"B4", "R", "L8_B4"}),
-                                         frozenset({"B3", "G", "L8_B3"}),
-                                         frozenset({"B2", "B", "L8_B2"}))
+RGB_NAMES: tuple[frozenset[str], ...] = tuple(frozenset(stand_ins(b)) for b in RGB)
 
 
 __all__ = ["Band", "COLOURS", "RGB_NAMES", "RULES", "S1_NAMES", "canonical_name", "expand"]

@@ -207,6 +207,16 @@ def test_extras_come_from_the_method_class():
     assert "sfmbench[all]" in failure_reason(exc)
 
 
+def test_an_extra_given_at_registration_names_a_module_that_cannot_import():
+    from sfmbench.catalog import METHODS
+    from sfmbench.extras import method_extra
+    METHODS.register("broken-fm", "no_such_package.adapter:FM", extra="genomics")
+    try:
+        assert method_extra("broken-fm") == "genomics"
+    finally:
+        METHODS.unregister("broken-fm")
+
+
 def test_demo_suite_has_every_domain_and_a_foundation_model_on_each_fm_task():
     from sfmbench.catalog import TASKS
     from sfmbench.extras import missing_extra

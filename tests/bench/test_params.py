@@ -89,8 +89,13 @@ def test_typed_instance_reads_as_attributes_and_as_a_mapping() -> None:
     assert "lr_range" in p and "nope" not in p and set(p.keys()) == set(known_params(
         METHODS.get("dasha")))
     assert dict(p.items())["width"] is None and isinstance(p.lr_range, list)
-    with pytest.raises(TypeError):
-        p["n_trials"] = 3  # type: ignore[index]
+    p["n_trials"] = 3   # as on the 0.1.0 parameter dicts, for a known field only
+    assert p.n_trials == 3
+    with pytest.raises(KeyError, match="no parameter 'nope'"):
+        p["nope"] = 1
+    assert build_params(cls, {"lr": 1}, "dasha").lr == 1.0   # typed: a float field
+    from sfmbench.config import model_config
+    assert repr(model_config("autoar").resolved_params("smoke", {"ridge": 0})["ridge"]) == "0"
     with pytest.raises(ConfigError, match="n_trials expects int"):
         build_params(cls, {"n_trials": "many"}, "dasha")
     with pytest.raises(ConfigError, match="did you mean"):

@@ -234,3 +234,9 @@ def test_new_store_starts_at_head(tmp_path: Path) -> None:
     assert {"model", "method"} <= _columns(url)
     tables = set(sa.inspect(store.engine).get_table_names())
     assert store_schema.VERSION_TABLE in tables and "alembic_version" not in tables
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_stores_open_at_head(url: str) -> None:
+    store = Store(url)
+    assert store.rows() == [] and store.ok_keys() == set()

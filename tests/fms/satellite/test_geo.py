@@ -129,3 +129,13 @@ def test_band_selection_strings_of_geobench_tasks(tmp_path):
     index, _ = rgb.band_mapping()
     assert (index[S2.index("B4")], index[S2.index("B3")], index[S2.index("B2")]) == (0, 1, 2)
     assert index[S2.index("B8")] is None
+
+
+def test_bands_of_other_sensors_stand_in_for_sentinel2_bands():
+    """Aerial R, G, B, NIR feed an S2 model's B4, B3, B2, B8; Landsat-8 likewise; a band with
+    no stand-in is left for the missing-band rule."""
+    from sfmbench.fms.satellite.geo import source_band
+    aerial, landsat = ["R", "G", "B", "NIR"], ["L8_B2", "L8_B3", "L8_B4", "L8_B5"]
+    assert [source_band(b, aerial) for b in ("B4", "B3", "B2", "B8")] == aerial[:3] + ["NIR"]
+    assert [source_band(b, landsat) for b in ("B4", "B8")] == ["L8_B4", "L8_B5"]
+    assert source_band("B11", aerial) == "B11" and source_band("B4", ["B4", "R"]) == "B4"

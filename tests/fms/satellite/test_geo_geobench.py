@@ -59,7 +59,8 @@ def test_models_take_their_bands_from_an_aerial_rgbn_task(tmp_path, root):
     folder, _ = write_checkpoint(tmp_path / "r", "resnet")   # 13 Sentinel-2 bands
     s2 = _method(folder, "resnet", spec, input_size=None)
     mapped = s2.mapped_bands(s2.band_mapping()[0])
-    assert (mapped["B4"], mapped["B3"], mapped["B2"], mapped["B8"]) == ("R", "G", "B", None)
+    # the aerial NIR band stands in for S2's B8 (sfmbench.codecs.bands)
+    assert (mapped["B4"], mapped["B3"], mapped["B2"], mapped["B8"]) == ("R", "G", "B", "NIR")
 
 
 def test_croma_skips_the_cirrus_band_of_a_geobench_task(tmp_path, root):

@@ -136,3 +136,6 @@ def test_planner_skips_a_configuration_whose_family_has_no_decoder():
                        ("generated/sat-cls-tiny", "scalemae-large-rgb")}
     assert plan.skipped == [(SEG, "scalemae-large-rgb",
                              "its configuration does not support segmentation")]
+    from sfmbench.sweep import models_for   # the hint of a refused job names only usable ones
+    hint = models_for(create_task(SEG).spec)
+    assert "ssl4eo-resnet18-moco" in hint and "scalemae-large-rgb" not in hint
