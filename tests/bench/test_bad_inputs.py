@@ -24,12 +24,13 @@ def store_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+def cli(capsys: pytest.CaptureFixture[str], *args: str, flat: bool = True) -> tuple[int, str]:
+    """Exit code and output; ``flat``: white space folded (the console wraps at its width)."""
     code = main(list(args))
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "Traceback" not in text
-    return code, text
+    return code, " ".join(text.split()) if flat else text
 
 
 def rows(url: str) -> list[dict]:
@@ -209,7 +210,7 @@ def test_results_csv_neutralizes_formula_names(capsys, store_url):
     Store(store_url).add(ResultRow(job_key="k", task="=HYPERLINK(\"http://x\")", model="@m",
                                    kind="baseline", seed=0, budget="smoke", status="failed",
                                    error="-boom"))
-    code, text = cli(capsys, "results", "--format", "csv")
+    code, text = cli(capsys, "results", "--format", "csv", flat=False)
     frame = pd.read_csv(__import__("io").StringIO(text))
     assert code == 0 and frame["task"][0].startswith("'=") and frame["model"][0] == "'@m"
     assert frame["error"][0] == "'-boom"
