@@ -74,15 +74,16 @@ if TYPE_CHECKING:
     from sfmbench.context import RunContext
 
 #: central wavelengths (micrometres) of the band names tasks use, for DOFA: Sentinel-2 MSI,
-#: aerial RGB + NIR (taken as S2's), Landsat-8 OLI/TIRS (``L8_*``, USGS band designations)
+#: aerial RGB + NIR (taken as S2's), Landsat-8 OLI (``L8_*``, USGS band designations). Landsat's
+#: thermal bands (10.9 and 12.0 um) are left out: far beyond DOFA's pretraining wavelengths
+#: (0.4-2.5 um optical), DOFA skips them as it skips any band it knows no wavelength of
 S2_WAVELENGTHS: dict[str, float] = {
     "B1": 0.443, "B2": 0.490, "B3": 0.560, "B4": 0.665, "B5": 0.705, "B6": 0.740, "B7": 0.783,
     "B8": 0.842, "B8A": 0.865, "B9": 0.945, "B10": 1.375, "B11": 1.610, "B12": 2.190,
     "R": 0.665, "G": 0.560, "B": 0.490, "RED": 0.665, "GREEN": 0.560, "BLUE": 0.490,
     "NIR": 0.842,
     "L8_B1": 0.443, "L8_B2": 0.482, "L8_B3": 0.562, "L8_B4": 0.655, "L8_B5": 0.865,
-    "L8_B6": 1.609, "L8_B7": 2.201, "L8_B8": 0.590, "L8_B9": 1.374, "L8_B10": 10.895,
-    "L8_B11": 12.005,
+    "L8_B6": 1.609, "L8_B7": 2.201, "L8_B8": 0.590, "L8_B9": 1.374,
 }
 
 

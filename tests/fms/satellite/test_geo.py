@@ -139,3 +139,12 @@ def test_bands_of_other_sensors_stand_in_for_sentinel2_bands():
     assert [source_band(b, aerial) for b in ("B4", "B3", "B2", "B8")] == aerial[:3] + ["NIR"]
     assert [source_band(b, landsat) for b in ("B4", "B8")] == ["L8_B4", "L8_B5"]
     assert source_band("B11", aerial) == "B11" and source_band("B4", ["B4", "R"]) == "B4"
+
+
+def test_dofa_takes_the_optical_landsat_bands_and_skips_the_thermal_ones(tmp_path):
+    """DOFA is conditioned on wavelengths it was pretrained on (0.4-2.5 um): a Landsat-8 task's
+    optical bands feed it with their own wavelengths, the thermal bands (10.9, 12.0 um) do not."""
+    bands = ["L8_B2", "L8_B3", "L8_B4", "L8_B5", "L8_B10", "L8_B11"]
+    method = _method(tmp_path, "dofa", _spec(bands))
+    index, wavelengths = method.band_mapping()
+    assert index == [0, 1, 2, 3] and wavelengths == [0.482, 0.562, 0.655, 0.865]
