@@ -87,6 +87,7 @@ def models(args: argparse.Namespace) -> int:
     cfg = model_config(name)
     cls = METHODS.get(cfg.method)
     entry = METHODS.entry(cfg.method)
+    budgets = {b: cfg.resolved_params(b) for b in budget_names()}
     info = {"name": name, "method": cfg.method, "class": f"{cls.__module__}.{cls.__qualname__}",
             "class_from": entry.source if entry.source == "builtin" else f"plugin {entry.source}",
             "replaces_builtin": entry.replaces is not None,
@@ -96,9 +97,9 @@ def models(args: argparse.Namespace) -> int:
             "config_file": cfg.source, "default_params": known_params(cls), "params": cfg.params,
             # name, type, default, value with the model YAML, doc of every Params field
             "parameters": _parameter_rows(cls, cfg),
-            "budgets": {b: cfg.resolved_params(b) for b in budget_names()},
+            "budgets": budgets,
             # the work each budget buys (conf/budget/*.yaml, refined by the model YAML)
-            "counts": {b: resolved_counts(cls, cfg.resolved_params(b)) for b in budget_names()}}
+            "counts": {b: resolved_counts(cls, p) for b, p in budgets.items()}}
     if args.json:
         out.print_json(json.dumps(info, default=str))
         return 0

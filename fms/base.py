@@ -162,24 +162,32 @@ class FMParams(MethodParams):
 
 
 @dataclass
-class TunedFMParams(FMParams):
-    """An FM tuned as DASHA is: successive halving over the budget's trials and epochs, then a
-    final fit of the chosen configuration (:data:`TUNED_BUDGET_PARAMS` maps the budget)."""
+class HalvingFMParams(FMParams):
+    """An FM searched as DASHA searches: successive halving over the budget's trials and
+    epochs, each trial on the budget's seeded training subset (:data:`HALVING_BUDGET_PARAMS`)."""
 
     n_trials: int = param(4, "tuning trials (budget: trials)")
     min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
     reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
     max_epochs: int = param(4, "epochs of one trial, the top rung (budget: max_epochs)")
-    retrain_epochs: int = param(4, "epochs of the final fit (budget: retrain_epochs)")
     max_train_samples: Optional[int] = param(None, "seeded subset of train per trial (null = "
                                                    "all; budget: train_samples)")
 
 
-#: budget count -> :class:`TunedFMParams` field
-TUNED_BUDGET_PARAMS: dict[str, str] = {
+@dataclass
+class TunedFMParams(HalvingFMParams):
+    """An FM tuned as DASHA is: the search of :class:`HalvingFMParams`, then a final fit of the
+    chosen configuration for the budget's ``retrain_epochs`` (:data:`TUNED_BUDGET_PARAMS`)."""
+
+    retrain_epochs: int = param(4, "epochs of the final fit (budget: retrain_epochs)")
+
+
+#: budget count -> :class:`HalvingFMParams` field
+HALVING_BUDGET_PARAMS: dict[str, str] = {
     "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
-    "max_epochs": "max_epochs", "retrain_epochs": "retrain_epochs",
-    "train_samples": "max_train_samples"}
+    "max_epochs": "max_epochs", "train_samples": "max_train_samples"}
+#: budget count -> :class:`TunedFMParams` field
+TUNED_BUDGET_PARAMS: dict[str, str] = {**HALVING_BUDGET_PARAMS, "retrain_epochs": "retrain_epochs"}
 
 
 class FoundationModel(Method):
@@ -424,6 +432,7 @@ def ensure_contract(cls: type, params: Mapping[str, Any] | None = None) -> None:
                           "see sfmbench.fms.base.FoundationModel")
 
 
-__all__ = ["FMParams", "FoundationModel", "IGNORED_HUB_FILES", "RECIPES", "REMOTE_CODE_OVERRIDE",
-           "TuneResult", "check_contract", "ensure_contract", "needs_remote_code",
-           "resolve_source"]
+__all__ = ["FMParams", "FoundationModel", "HALVING_BUDGET_PARAMS", "HalvingFMParams",
+           "IGNORED_HUB_FILES", "RECIPES", "REMOTE_CODE_OVERRIDE", "TUNED_BUDGET_PARAMS",
+           "TuneResult", "TunedFMParams", "check_contract", "ensure_contract",
+           "needs_remote_code", "resolve_source"]

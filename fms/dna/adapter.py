@@ -33,7 +33,7 @@ from sfmbench.method import FitReport
 from sfmbench.params import MethodParams, param
 from sfmbench.specs import ProblemType
 
-from ..base import FMParams, FoundationModel
+from ..base import HALVING_BUDGET_PARAMS, FoundationModel, HalvingFMParams
 from .backbone import POOLINGS, tokenizer_needs_remote_code
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ _NO_LIMIT = 1_000_000
 
 
 @dataclass
-class DNAParams(FMParams):
+class DNAParams(HalvingFMParams):
     """A DNA language model with a linear head: pooling, batches, regularisation and the
     budget's tuning counts (the same as DASHA's)."""
 
@@ -79,12 +79,8 @@ class DNAParams(FMParams):
     weight_decay: float = param(0.01, "AdamW weight decay")
     grad_clip: Optional[float] = param(1.0, "gradient-norm clip (null or 0 = none)")
     head_dropout: float = param(0.0, "dropout before the linear head")
-    max_train_samples: Optional[int] = param(None, "seeded subset of train per tuning trial "
-                                                   "(null = all; budget: train_samples)")
-    n_trials: int = param(2, "tuning trials (budget: trials)")
-    min_epochs: int = param(1, "successive halving: first rung (budget: min_epochs)")
-    reduction_factor: int = param(2, "successive halving: eta (budget: reduction_factor)")
-    max_epochs: int = param(3, "epochs of one trial, the top rung (budget: max_epochs)")
+    n_trials: int = param(2)
+    max_epochs: int = param(3)
     first_trial: dict[str, Any] = param({}, "the family's published recipe, enqueued as "
                                             "trial 0")
 
@@ -114,9 +110,7 @@ class DNAFoundationModel(FoundationModel):
     Params: ClassVar[type[MethodParams]] = DNAParams
     #: the budget's counts (conf/budget/*.yaml) -> these parameters: the same trials, epochs,
     #: successive-halving schedule and training samples as DASHA, the tuned genomics baseline
-    budget_params: ClassVar[dict[str, str]] = {
-        "trials": "n_trials", "min_epochs": "min_epochs", "reduction_factor": "reduction_factor",
-        "max_epochs": "max_epochs", "train_samples": "max_train_samples"}
+    budget_params: ClassVar[dict[str, str]] = HALVING_BUDGET_PARAMS
 
     def __init__(self, spec: TaskSpec, params: Mapping[str, Any], ctx: RunContext) -> None:
         super().__init__(spec, params, ctx)
