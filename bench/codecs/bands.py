@@ -8,6 +8,8 @@ the satellite FMs' band mapping.
 """
 from __future__ import annotations
 
+import re
+
 #: Sentinel-2 band -> the bands of other sensors that stand in for it, in order of preference
 #: (Landsat-8 OLI band 5 and aerial NIR are broad near-infrared bands, taken for S2's B8)
 EQUIVALENT_BANDS: dict[str, tuple[str, ...]] = {
@@ -18,6 +20,14 @@ EQUIVALENT_BANDS: dict[str, tuple[str, ...]] = {
 }
 #: red, green and blue, in that order
 RGB: tuple[str, str, str] = ("B4", "B3", "B2")
+
+
+def band_id(name: str) -> str:
+    """The id a band name is matched by: ``B02`` -> ``B2``, ``b8a`` -> ``B8A``; other names
+    upper-cased."""
+    n = str(name).strip().upper()
+    m = re.fullmatch(r"B0*(\d+)(A?)", n)
+    return f"B{m.group(1)}{m.group(2)}" if m else n
 
 
 def stand_ins(band: str) -> tuple[str, ...]:

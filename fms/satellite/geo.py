@@ -47,7 +47,6 @@ Not provided: Prithvi (in torchgeo only from 0.11, unreleased) and the temporal 
 from __future__ import annotations
 
 import copy
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sfmbench.codecs.bands import stand_ins
+from sfmbench.codecs.bands import band_id, stand_ins
 from sfmbench.data import ArrayInputs, ArraySplit
 from sfmbench.errors import ConfigError, DataError, PluginError, SfmbenchError
 from sfmbench.method import FitReport
@@ -85,13 +84,6 @@ S2_WAVELENGTHS: dict[str, float] = {
     "L8_B1": 0.443, "L8_B2": 0.482, "L8_B3": 0.562, "L8_B4": 0.655, "L8_B5": 0.865,
     "L8_B6": 1.609, "L8_B7": 2.201, "L8_B8": 0.590, "L8_B9": 1.374,
 }
-
-
-def band_id(name: str) -> str:
-    """``B02`` -> ``B2``, ``b8a`` -> ``B8A``; other names upper-cased."""
-    n = str(name).strip().upper()
-    m = re.fullmatch(r"B0*(\d+)(A?)", n)
-    return f"B{m.group(1)}{m.group(2)}" if m else n
 
 
 #: task bands that feed a model's red/green/blue band when the task lacks the Sentinel-2 band

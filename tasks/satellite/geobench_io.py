@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from sfmbench.codecs.bands import band_id
 from sfmbench.errors import DataError
 
 from .geobench_bands import RGB_NAMES, canonical_name
@@ -198,13 +199,13 @@ def select_bands(available: list[str], wanted: str | list[str] | tuple[str, ...]
         chans = names.get(b, [])
         if len(chans) == 1:
             lookup.setdefault(chans[0].lower(), b)
-    missing = [n for n in asked if n.lower() not in lookup and _band_id(n).lower() not in lookup]
+    missing = [n for n in asked if n.lower() not in lookup and band_id(n).lower() not in lookup]
     if missing:
         listed = [f"{b} ({'/'.join(names[b])})" if len(names.get(b, [])) == 1 else b
                   for b in available]
         raise DataError(f"band(s) {missing} not in this dataset",
                         f"available bands: {', '.join(listed)}")
-    return [lookup.get(n.lower()) or lookup[_band_id(n).lower()] for n in asked]
+    return [lookup.get(n.lower()) or lookup[band_id(n).lower()] for n in asked]
 
 
 def channel_names(names: dict[str, list[str]], bands: list[str]) -> list[str]:
@@ -220,12 +221,6 @@ def _colour_band(available: list[str], names: dict[str, list[str]], color: str,
         raise DataError(f"no {color} band among {available}",
                         "set task.bands to a list of band names")
     return hits[0]
-
-
-def _band_id(name: str) -> str:
-    """``B02`` -> ``B2`` (Sentinel-2 ids written with a leading zero)."""
-    n = name.strip()
-    return f"B{n[1:].lstrip('0')}" if len(n) > 1 and n[0] in "bB" and n[1] == "0" else n
 
 
 def stack_bands(sample: Sample, bands: list[str]) -> np.ndarray:
