@@ -99,12 +99,6 @@ def upgrade(engine: sa.Engine, results: sa.Table) -> None:
                 "database, then retry or report the error") from None
 
 
-def current_revision(engine: sa.Engine) -> str | None:
-    """The stamped schema revision of a store (None before any stamp)."""
-    with engine.connect() as conn:
-        return _stamped(conn)
-
-
 def _stamped(conn: sa.Connection) -> str | None:
     """Our version table's row, read without importing alembic (every open does this)."""
     if not sa.inspect(conn).has_table(VERSION_TABLE):

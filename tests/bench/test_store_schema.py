@@ -50,6 +50,13 @@ def _before(path: Path) -> dict[str, tuple]:
     return {k: (t, m, s, v, json.loads(c)["model"]["method"]) for k, t, m, s, v, c in rows}
 
 
+def _revision(store: Store) -> str | None:
+    """The schema revision stamped in the store's own version table."""
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT version_num FROM {store_schema.VERSION_TABLE}")
+                            ).scalar()
+
+
 def _after(store: Store) -> dict[str, tuple]:
     return {r["job_key"]: (r["task"], r["model"], r["seed"], r["primary_value"], r["method"])
             for r in store.rows(latest=False)}
@@ -131,7 +138,7 @@ def test_old_store_opens_with_its_rows_intact(old_store: tuple[str, Path]) -> No
     assert _after(store) == before                   # tasks, names, seeds, values, classes
     assert {v[0] for v in before.values()} == {"generated/ts-ar-24", "generated/dna-motif-tiny"}
     assert {v[4] for v in before.values()} == MODELS  # method = the registered class's name
-    assert store_schema.current_revision(store.engine) == store_schema.HEAD
+    assert _revision(store) == store_schema.HEAD
     assert _optuna_version(url) == optuna_before == [("v3.2.0.a",)]
     assert {"model", "method"} <= _columns(url)
 
@@ -230,7 +237,7 @@ def test_newer_revision_is_refused(tmp_path: Path) -> None:
 def test_new_store_starts_at_head(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
     store = Store(url)
-    assert store_schema.current_revision(store.engine) == store_schema.HEAD
+    assert _revision(store) == store_schema.HEAD
     assert {"model", "method"} <= _columns(url)
     tables = set(sa.inspect(store.engine).get_table_names())
     assert store_schema.VERSION_TABLE in tables and "alembic_version" not in tables
